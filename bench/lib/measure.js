@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Wall time of one whole process, in ms; throws if it fails. */
+export function timeProcess(command, args, options = {}) {
+  const start = performance.now();
+  const result = spawnSync(command, args, { encoding: 'utf8', ...options });
+  const ms = performance.now() - start;
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr || result.stdout}`);
+  return ms;
+}
+
+/**
+ * Runs each named thunk `rounds` times, interleaved (a, b, a, b …) so that both see the same
+ * machine load, and returns each one's median.
+ */
+export async function sideBySide(thunks, rounds) {
+  const samples = Object.fromEntries(Object.keys(thunks).map((k) => [k, []]));
+  for (let i = 0; i < rounds; i++) {
+    for (const [name, fn] of Object.entries(thunks)) samples[name].push(await fn());
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+}
+
+export function fmtMs(ms) {
+  return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(0)} µs`;
+}
+
+export function report(rows) {
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
+  for (const row of rows) console.log(row.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  '));
+}

@@ -1,0 +1,41 @@
+import { RunyardError } from '../errors.js';
+
+/** Bad usage or bad input on the command line: exit code 2 with just the message. */
+export class UsageError extends RunyardError {
+  constructor(message: string) {
+    super(message, { userError: true });
+  }
+}
+
+/** A command that finished but did not succeed (a failed run): exit code 1, nothing more to print. */
+export class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/**
+ * Turns whatever a command threw into an exit code. User mistakes get their message alone, no
+ * stack trace; anything else is a bug or an outage and keeps its stack so it can be reported.
+ */
+export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+  if (error instanceof ExitCode) return error.code;
+  if (error instanceof RunyardError && error.userError) {
+    stderr.write(`runyard: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (isUserErrorFromOtherCopy(error)) {
+    stderr.write(`runyard: ${(error as Error).message}\n`);
+    return EXIT.usage;
+  }
+  const err = error instanceof Error ? error : new Error(String(error));
+  stderr.write(`runyard: ${err.stack ?? err.message}\n`);
+  return EXIT.failed;
+}
+
+/** A DefinitionError thrown by a code location's own copy of `runyard` is not `instanceof` ours. */
+function isUserErrorFromOtherCopy(error: unknown): boolean {
+  return error instanceof Error && (error as { userError?: unknown }).userError === true;
+}

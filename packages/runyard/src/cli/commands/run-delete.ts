@@ -1,0 +1,16 @@
+import { IN_PROGRESS_STATUSES } from '../../runs/run-status.js';
+import { UsageError } from '../cli-error.js';
+import { findRun, type GlobalOptions, withInstance } from '../command-context.js';
+
+export default async function runDelete(args: string[], opts: Record<string, unknown>, globals: GlobalOptions) {
+  await withInstance(globals, async (instance) => {
+    const run = await findRun(instance, String(args[0]));
+    if (IN_PROGRESS_STATUSES.includes(run.status) && !opts.force)
+      throw new UsageError(
+        `run ${run.runId} is ${run.status}; terminate it first, or pass --force to delete its record while it runs`,
+      );
+    await instance.storage.runs.deleteRun(run.runId);
+    process.stdout.write(`deleted run ${run.runId}\n`);
+  });
+  return 0;
+}

@@ -1,0 +1,47 @@
+import { stepStatsFromEvents } from '../../events/step-stats.js';
+import { findRun, type GlobalOptions, printJson, withInstance } from '../command-context.js';
+import { formatDuration, formatTime, paint, statusColor, table } from '../style.js';
+
+export default async function runShow(args: string[], opts: Record<string, unknown>, globals: GlobalOptions) {
+  const { run, steps } = await withInstance(globals, async (instance) => {
+    const run = await findRun(instance, String(args[0]));
+    const events = await instance.storage.events.getEvents(run.runId);
+    return { run, steps: stepStatsFromEvents(events) };
+  });
+  if (opts.json) {
+    printJson({ ...run, steps });
+    return 0;
+  }
+  const lines = [
+    `run        ${run.runId}`,
+    `job        ${run.jobName}`,
+    `status     ${paint(run.status, statusColor(run.status))}${run.statusReason ? ` (${run.statusReason})` : ''}`,
+    `created    ${formatTime(run.createdAt)}`,
+    `started    ${formatTime(run.startTime)}`,
+    `ended      ${formatTime(run.endTime)}`,
+    `duration   ${formatDuration(run.startTime !== undefined ? (run.endTime ?? Date.now()) - run.startTime : undefined)}`,
+    `origin     ${run.origin.codeLocation} (${run.origin.source})`,
+    `tags       ${
+      Object.entries(run.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || '-'
+    }`,
+  ];
+  if (run.parentRunId) lines.push(`parent     ${run.parentRunId}`);
+  if (run.worker) lines.push(`worker     ${JSON.stringify(run.worker)}`);
+  if (Object.keys(run.runConfig).length) lines.push(`config     ${JSON.stringify(run.runConfig)}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (steps.length) {
+    const rows = steps.map((s) => [
+      s.stepKey,
+      paint(
+        s.status,
+        s.status === 'SUCCESS' ? 'green' : s.status === 'FAILURE' ? 'red' : s.status === 'SKIPPED' ? 'yellow' : 'blue',
+      ),
+      String(s.attempts),
+      formatDuration(s.startTime !== undefined && s.endTime !== undefined ? s.endTime - s.startTime : undefined),
+    ]);
+    process.stdout.write(`\n${table(['STEP', 'STATUS', 'ATTEMPTS', 'DURATION'], rows)}\n`);
+  }
+  return 0;
+}

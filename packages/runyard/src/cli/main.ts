@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { isRunStatus, RUN_STATUSES } from '../runs/run-status.js';
+import { EXIT, reportError } from './cli-error.js';
+import type { GlobalOptions } from './command-context.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function collectStatus(value: string, previous: string[]): string[] {
+  const status = value.toUpperCase();
+  if (!isRunStatus(status))
+    throw new InvalidArgumentError(`'${value}' is not a run status; use one of ${RUN_STATUSES.join(', ')}`);
+  return [...previous, status];
+}
+
+type Loader = () => Promise<{
+  default: (args: string[], opts: Record<string, unknown>, globals: GlobalOptions) => Promise<number | undefined>;
+}>;
+
+/**
+ * Each command's module is imported only when it runs, so `runyard job execute` does not pay
+ * for loading the code of every other command.
+ */
+function action(program: Command, load: Loader) {
+  return async (...params: unknown[]) => {
+    const command = params[params.length - 1] as Command;
+    const opts = command.opts() as Record<string, unknown>;
+    const args = command.args as string[];
+    const code = await (await load()).default(args, opts, program.opts() as GlobalOptions);
+    if (code) throw new CommanderError(code, 'runyard.exit', '');
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('runyard')
+    .description('Runyard: jobs in TypeScript, launched onto their own compute')
+    .version(readVersion(), '-V, --version')
+    .option('--home <dir>', 'the instance directory (default: $RUNYARD_HOME or ./.runyard)')
+    .showSuggestionAfterError()
+    .exitOverride();
+
+  const job = program.command('job').description('jobs in a code location');
+  job
+    .command('list')
+    .description('list the jobs a code location defines')
+    .requiredOption('-f, --file <file>', 'code location: a .ts/.js file or a package name')
+    .option('--json', 'print JSON')
+    .action(action(program, () => import('./commands/job-list.js')));
+  job
+    .command('execute')
+    .description('execute a job in this process (no launcher); exit 0 only if the run succeeds')
+    .requiredOption('-f, --file <file>', 'code location: a .ts/.js file or a package name')
+    .requiredOption('-j, --job <name>', 'the job to run')
+    .option('-c, --config <file>', 'run config file (YAML or JSON); repeat to merge several', collect, [])
+    .option('--tag <key=value>', 'a tag for the run; repeatable', collect, [])
+    .option('--json', 'print each event as a JSON line')
+    .action(action(program, () => import('./commands/job-execute.js')));
+
+  const run = program.command('run').description('runs recorded in the instance');
+  run
+    .command('list')
+    .description('list runs, newest first')
+    .option(
+      '--status <status>',
+      `only runs with this status (${RUN_STATUSES.join(', ')}); repeatable`,
+      collectStatus,
+      [],
+    )
+    .option('--job <name>', 'only runs of this job')
+    .option('--tag <key=value>', 'only runs with this tag; repeatable', collect, [])
+    .option('--limit <n>', 'at most this many runs', '20')
+    .option('--json', 'print JSON')
+    .action(action(program, () => import('./commands/run-list.js')));
+  run
+    .command('show')
+    .description('show a run: status, times, tags, config and its steps')
+    .argument('<runId>', 'the run id (a unique prefix is enough)')
+    .option('--json', 'print JSON')
+    .action(action(program, () => import('./commands/run-show.js')));
+  run
+    .command('logs')
+    .description("print a run's event log")
+    .argument('<runId>', 'the run id (a unique prefix is enough)')
+    .option('--json', 'print each event as a JSON line')
+    .action(action(program, () => import('./commands/run-logs.js')));
+  run
+    .command('delete')
+    .description('delete a run and its events')
+    .argument('<runId>', 'the run id (a unique prefix is enough)')
+    .option('--force', 'delete even if the run is still in progress')
+    .action(action(program, () => import('./commands/run-delete.js')));
+
+  const instance = program.command('instance').description('the instance: storage and components');
+  instance
+    .command('info')
+    .description("show the instance's home, config and storage")
+    .option('--json', 'print JSON')
+    .action(action(program, () => import('./commands/instance-info.js')));
+  instance
+    .command('migrate')
+    .description('apply pending storage schema migrations')
+    .action(action(program, () => import('./commands/instance-migrate.js')));
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  let code: number = EXIT.ok;
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version end with code 0; every usage mistake (commander printed why) with 2.
+      if (error.code === 'runyard.exit') code = error.exitCode;
+      else code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    } else {
+      code = reportError(error);
+    }
+  }
+  // Exit explicitly: op code may leave timers or sockets open that must not keep the CLI alive.
+  process.exit(code);
+}
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

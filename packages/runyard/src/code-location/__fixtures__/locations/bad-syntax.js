@@ -1,0 +1,5 @@
+import { defineDefinitions } from 'runyard';
+
+export default defineDefinitions({
+  jobs: [
+});

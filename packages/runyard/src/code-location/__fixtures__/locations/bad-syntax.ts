@@ -1,0 +1,5 @@
+import { defineDefinitions } from 'runyard';
+
+const limit: number = ;
+
+export default defineDefinitions({ jobs: [] });

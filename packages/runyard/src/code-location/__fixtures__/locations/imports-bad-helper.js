@@ -1,0 +1,4 @@
+import { defineDefinitions } from 'runyard';
+import { settings } from './lib/bad-helper.js';
+
+export default defineDefinitions({ jobs: settings.jobs });

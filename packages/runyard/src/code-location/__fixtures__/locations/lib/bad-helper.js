@@ -1,0 +1,4 @@
+export const settings = {
+  jobs: [],
+  retries: 3 4,
+};

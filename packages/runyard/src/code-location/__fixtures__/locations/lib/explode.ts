@@ -1,0 +1,3 @@
+export function readSettings(): never {
+  throw new TypeError('settings are missing');
+}

@@ -1,0 +1,3 @@
+import { defineDefinitions } from 'runyard';
+
+export const definitions = defineDefinitions({ jobs: [] });

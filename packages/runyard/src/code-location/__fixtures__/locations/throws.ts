@@ -1,0 +1,6 @@
+import { defineDefinitions } from 'runyard';
+import { readSettings } from './lib/explode.js';
+
+const settings: { jobs: [] } = readSettings();
+
+export default defineDefinitions(settings);

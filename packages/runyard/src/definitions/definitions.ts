@@ -1,0 +1,56 @@
+import { DefinitionError } from '../errors.js';
+import { DEFINITIONS_BRAND, hasBrand, JOB_BRAND, SCHEDULE_BRAND } from './brands.js';
+import type { JobDefinition } from './job.js';
+import type { ScheduleDefinition } from './schedule.js';
+
+export interface DefinitionsSpec {
+  readonly jobs?: readonly JobDefinition[];
+  readonly schedules?: readonly ScheduleDefinition[];
+}
+
+/** What a code location's default export must be. */
+export interface Definitions {
+  readonly [DEFINITIONS_BRAND]: true;
+  readonly jobs: ReadonlyMap<string, JobDefinition>;
+  readonly schedules: ReadonlyMap<string, ScheduleDefinition>;
+}
+
+/**
+ * The default export of a code location:
+ *
+ *   export default defineDefinitions({ jobs: [hello], schedules: [nightly] });
+ */
+export function defineDefinitions(spec: DefinitionsSpec): Definitions {
+  if (!spec || typeof spec !== 'object') throw new DefinitionError('defineDefinitions() needs { jobs, schedules }');
+  for (const key of Object.keys(spec)) {
+    if (key !== 'jobs' && key !== 'schedules')
+      throw new DefinitionError(`defineDefinitions(): unknown key '${key}' (expected jobs, schedules)`);
+  }
+  const jobs = new Map<string, JobDefinition>();
+  const addJob = (job: JobDefinition) => {
+    const existing = jobs.get(job.name);
+    if (existing && existing !== job)
+      throw new DefinitionError(`defineDefinitions(): two jobs are named '${job.name}'`);
+    jobs.set(job.name, job);
+  };
+  for (const [i, job] of (spec.jobs ?? []).entries()) {
+    if (!hasBrand(job, JOB_BRAND))
+      throw new DefinitionError(`defineDefinitions(): jobs[${i}] is not a job defined with job({ … })`);
+    addJob(job);
+  }
+  const schedules = new Map<string, ScheduleDefinition>();
+  for (const [i, schedule] of (spec.schedules ?? []).entries()) {
+    if (!hasBrand(schedule, SCHEDULE_BRAND))
+      throw new DefinitionError(`defineDefinitions(): schedules[${i}] is not a schedule defined with schedule({ … })`);
+    if (schedules.has(schedule.name))
+      throw new DefinitionError(`defineDefinitions(): two schedules are named '${schedule.name}'`);
+    // A schedule's job belongs to the location even when it is not listed under jobs.
+    addJob(schedule.job);
+    schedules.set(schedule.name, schedule);
+  }
+  return Object.freeze({ [DEFINITIONS_BRAND]: true as const, jobs, schedules });
+}
+
+export function isDefinitions(value: unknown): value is Definitions {
+  return hasBrand(value, DEFINITIONS_BRAND);
+}

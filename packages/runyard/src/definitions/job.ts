@@ -1,0 +1,118 @@
+import { DefinitionError } from '../errors.js';
+import { JOB_BRAND } from './brands.js';
+import { type InputSource, type RawStep, recordGraph } from './graph-builder.js';
+import { buildJobGraph, type JobGraph } from './job-graph.js';
+import { validateName } from './op.js';
+
+/** Where a run worker runs the job's steps. */
+export interface ExecutorConfig {
+  /** `in_process` (default): steps as async functions in the run worker; `multiprocess`: a child process per step. */
+  readonly type: 'in_process' | 'multiprocess';
+  /** How many steps may run at once. Default: 8 in process, the number of CPUs for multiprocess. */
+  readonly maxConcurrent?: number;
+}
+
+/** A step written out by name, for jobs built from data rather than a graph function. */
+export interface StepSpec {
+  readonly op: unknown;
+  /** Input name → the upstream step whose output it takes (or a list of them, for fan-in). */
+  readonly inputs?: Readonly<Record<string, string | readonly string[]>>;
+}
+
+interface JobSpecBase {
+  readonly name: string;
+  readonly description?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly executor?: ExecutorConfig;
+  /** Run config used under whatever a run passes (the run's values win). */
+  readonly config?: Record<string, unknown>;
+}
+
+export type JobSpec =
+  | (JobSpecBase & {
+      /** Calls ops with each other's outputs; the compiler checks that the types fit. */
+      readonly graph: () => void;
+      readonly steps?: never;
+    })
+  | (JobSpecBase & { readonly steps: Readonly<Record<string, StepSpec>>; readonly graph?: never });
+
+export interface JobDefinition {
+  readonly [JOB_BRAND]: true;
+  readonly name: string;
+  readonly description?: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly executor: ExecutorConfig;
+  readonly defaultRunConfig: Readonly<Record<string, unknown>>;
+  readonly graph: JobGraph;
+}
+
+/**
+ * Defines a job, a DAG of ops. Mistakes in the graph (a cycle, an unconnected input, two steps
+ * with one name, something that is not an op) throw here, when the code location loads.
+ *
+ *   export const hello = job({ name: 'hello', graph: () => { shout({ text: greet({ name: fetchName() }) }); } });
+ */
+export function job(spec: JobSpec): JobDefinition {
+  if (!spec || typeof spec !== 'object') throw new DefinitionError('job() needs a spec object');
+  const name = validateName(spec.name, 'job');
+  let raw: RawStep[];
+  if (typeof spec.graph === 'function' && spec.steps === undefined) raw = recordGraph(name, spec.graph);
+  else if (spec.graph === undefined && spec.steps && typeof spec.steps === 'object')
+    raw = stepsFromSpec(name, spec.steps);
+  else
+    throw new DefinitionError(
+      `job '${name}': give either 'graph' (a function) or 'steps' (an object), not both or neither`,
+    );
+  for (const step of raw) validateName(step.key, `job '${name}': step`);
+
+  const executor = validateExecutor(name, spec.executor ?? { type: 'in_process' });
+  return Object.freeze({
+    [JOB_BRAND]: true as const,
+    name,
+    description: spec.description,
+    tags: Object.freeze({ ...validateTags(name, spec.tags ?? {}) }),
+    executor,
+    defaultRunConfig: Object.freeze({ ...(spec.config ?? {}) }),
+    graph: buildJobGraph(name, raw),
+  });
+}
+
+function stepsFromSpec(jobName: string, steps: Readonly<Record<string, StepSpec>>): RawStep[] {
+  return Object.entries(steps).map(([key, step]) => {
+    if (!step || typeof step !== 'object')
+      throw new DefinitionError(`job '${jobName}', step '${key}': expected { op, inputs? }`);
+    const inputs: Record<string, InputSource> = {};
+    for (const [input, from] of Object.entries(step.inputs ?? {})) {
+      if (typeof from === 'string') inputs[input] = { kind: 'single', from };
+      else if (Array.isArray(from) && from.every((f) => typeof f === 'string')) inputs[input] = { kind: 'many', from };
+      else
+        throw new DefinitionError(
+          `job '${jobName}', step '${key}': input '${input}' must name an upstream step (or a list of them)`,
+        );
+    }
+    return { key, op: step.op, inputs };
+  });
+}
+
+function validateExecutor(jobName: string, executor: ExecutorConfig): ExecutorConfig {
+  if (executor.type !== 'in_process' && executor.type !== 'multiprocess')
+    throw new DefinitionError(
+      `job '${jobName}': executor.type must be 'in_process' or 'multiprocess', got ${JSON.stringify(executor.type)}`,
+    );
+  if (
+    executor.maxConcurrent !== undefined &&
+    !(Number.isInteger(executor.maxConcurrent) && executor.maxConcurrent >= 1)
+  )
+    throw new DefinitionError(
+      `job '${jobName}': executor.maxConcurrent must be a whole number ≥ 1, got ${String(executor.maxConcurrent)}`,
+    );
+  return Object.freeze({ ...executor });
+}
+
+export function validateTags(owner: string, tags: Readonly<Record<string, unknown>>): Record<string, string> {
+  for (const [key, value] of Object.entries(tags)) {
+    if (typeof value !== 'string')
+      throw new DefinitionError(`${owner}: tag '${key}' must be a string, got ${typeof value}`);
+  }
+  return tags as Record<string, string>;
+}

@@ -1,0 +1,36 @@
+import type { JobDefinition } from '../definitions/job.js';
+import type { EmitFn } from './event-writer.js';
+import type { IOManager } from './io-manager.js';
+
+export interface ExecutorContext {
+  readonly runId: string;
+  readonly job: JobDefinition;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Each step's parsed config (see run-config.ts). */
+  readonly stepConfigs: ReadonlyMap<string, unknown>;
+  readonly emit: EmitFn;
+  /** Aborted when the run is cancelled: start no new step, and tell running ones to stop. */
+  readonly signal: AbortSignal;
+  /** Where outputs are stored for other processes and later runs; in-memory when absent. */
+  readonly io?: IOManager;
+  /**
+   * Steps that already succeeded in an earlier attempt of this run (resume) or in the parent run
+   * (retry from failure), mapped to the run that holds their output. They are not run again.
+   */
+  readonly completedSteps?: ReadonlyMap<string, string>;
+}
+
+export type ExecutionStatus = 'SUCCESS' | 'FAILURE' | 'CANCELED';
+
+export interface ExecutionOutcome {
+  readonly status: ExecutionStatus;
+  readonly failedSteps: readonly string[];
+  readonly skippedSteps: readonly string[];
+  /** Outputs of the steps that ran in this process (empty when steps ran elsewhere). */
+  readonly outputs: ReadonlyMap<string, unknown>;
+}
+
+/** Decides where and when a run's steps execute, inside the run worker (DESIGN.md section 1). */
+export interface Executor {
+  execute(ctx: ExecutorContext): Promise<ExecutionOutcome>;
+}

@@ -1,0 +1,33 @@
+/** Identifies one step's output: the run that produced it and the step. */
+export interface OutputKey {
+  readonly runId: string;
+  readonly stepKey: string;
+}
+
+/**
+ * Where step outputs live between steps. In process they stay in memory; when steps run in
+ * other processes, or a resumed or retried run reuses earlier outputs, they must be stored.
+ */
+export interface IOManager {
+  storeOutput(key: OutputKey, value: unknown): void | Promise<void>;
+  loadOutput(key: OutputKey): unknown | Promise<unknown>;
+  hasOutput(key: OutputKey): boolean | Promise<boolean>;
+}
+
+export class InMemoryIOManager implements IOManager {
+  readonly #values = new Map<string, unknown>();
+
+  storeOutput(key: OutputKey, value: unknown): void {
+    this.#values.set(`${key.runId}\u0000${key.stepKey}`, value);
+  }
+
+  loadOutput(key: OutputKey): unknown {
+    const id = `${key.runId}\u0000${key.stepKey}`;
+    if (!this.#values.has(id)) throw new Error(`no stored output for step '${key.stepKey}' of run ${key.runId}`);
+    return this.#values.get(id);
+  }
+
+  hasOutput(key: OutputKey): boolean {
+    return this.#values.has(`${key.runId}\u0000${key.stepKey}`);
+  }
+}

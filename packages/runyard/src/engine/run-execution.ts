@@ -1,0 +1,126 @@
+import type { JobDefinition } from '../definitions/job.js';
+import { RunNotFoundError } from '../errors.js';
+import { type ErrorInfo, formatErrorChain, toErrorInfo } from '../events/error-info.js';
+import type { RunEvent } from '../events/run-event.js';
+import type { RunRecord } from '../runs/run-record.js';
+import type { RunStatus } from '../runs/run-status.js';
+import type { RunStatusEvent, TransitionResult } from '../storage/run-storage.js';
+import type { Storage } from '../storage/storage.js';
+import { BufferedEventWriter } from './event-writer.js';
+import type { ExecutionOutcome, Executor } from './executor.js';
+import { createExecutor } from './executor-factory.js';
+import type { IOManager } from './io-manager.js';
+import { validateRunConfig } from './run-config.js';
+
+export interface ExecuteRunArgs {
+  readonly storage: Storage;
+  readonly run: RunRecord;
+  readonly job: JobDefinition;
+  /** NOT_STARTED for in-process execution; STARTING for a launched run's worker. */
+  readonly startFrom: readonly RunStatus[];
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: RunEvent) => void;
+  readonly io?: IOManager;
+  readonly completedSteps?: ReadonlyMap<string, string>;
+  /** Overrides the executor the job asks for. */
+  readonly executor?: Executor;
+}
+
+export type RunExecutionResult =
+  | { readonly started: false; readonly run: RunRecord | undefined }
+  | { readonly started: true; readonly run: RunRecord; readonly outcome: ExecutionOutcome };
+
+/**
+ * Runs one run from start to its terminal event, in this process: claims it (RUN_START, a
+ * compare-and-swap, so a second worker for the same run gets `started: false`), runs the job's
+ * executor, and records RUN_SUCCESS, RUN_FAILURE or RUN_CANCELED.
+ */
+export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResult> {
+  const { storage, job, onEvent } = args;
+  const runId = args.run.runId;
+  const transition = async (event: Omit<RunStatusEvent, 'runId'>, from?: readonly RunStatus[]) => {
+    const result = await storage.runs.transition({ ...event, runId }, from ? { from } : undefined);
+    if (result.applied) onEvent?.(result.event);
+    return result;
+  };
+
+  const start = await transition(
+    { type: 'RUN_START', message: `started run of job '${job.name}' (pid ${process.pid})`, data: { pid: process.pid } },
+    args.startFrom,
+  );
+  if (!start.applied) return { started: false, run: start.run };
+
+  const writer = new BufferedEventWriter(storage.events, runId, onEvent);
+  let outcome: ExecutionOutcome;
+  try {
+    const { stepConfigs } = validateRunConfig(job, args.run.runConfig);
+    const executor = args.executor ?? createExecutor(job.executor);
+    outcome = await executor.execute({
+      runId,
+      job,
+      tags: args.run.tags,
+      stepConfigs,
+      emit: writer.emit,
+      signal: args.signal ?? new AbortController().signal,
+      io: args.io,
+      completedSteps: args.completedSteps,
+    });
+    await writer.flush();
+  } catch (error) {
+    await writer.flush().catch(() => undefined);
+    const info = toErrorInfo(error);
+    const failed = await finish(transition, runId, 'FAILURE', `run failed: ${formatErrorChain(info)}`, info);
+    return {
+      started: true,
+      run: failed,
+      outcome: { status: 'FAILURE', failedSteps: [], skippedSteps: [], outputs: new Map() },
+    };
+  }
+
+  const message =
+    outcome.status === 'SUCCESS'
+      ? `run of job '${job.name}' succeeded`
+      : outcome.status === 'FAILURE'
+        ? `run of job '${job.name}' failed: step${outcome.failedSteps.length > 1 ? 's' : ''} ${outcome.failedSteps.map((s) => `'${s}'`).join(', ')} failed`
+        : `run of job '${job.name}' was cancelled`;
+  const run = await finish(transition, runId, outcome.status, message, undefined, outcome);
+  return { started: true, run, outcome: run.status === 'CANCELED' ? { ...outcome, status: 'CANCELED' } : outcome };
+}
+
+/**
+ * Writes the run's terminal event. If someone asked to cancel the run while it ran (it is now
+ * CANCELING), the run ends CANCELED whatever the steps did.
+ */
+async function finish(
+  transition: TransitionFn,
+  runId: string,
+  status: ExecutionOutcome['status'],
+  message: string,
+  error?: ErrorInfo,
+  outcome?: ExecutionOutcome,
+): Promise<RunRecord> {
+  const data = outcome ? { failedSteps: outcome.failedSteps, skippedSteps: outcome.skippedSteps } : undefined;
+  if (status !== 'CANCELED') {
+    const type = status === 'SUCCESS' ? 'RUN_SUCCESS' : 'RUN_FAILURE';
+    const result = await transition(
+      {
+        type,
+        message,
+        level: status === 'SUCCESS' ? 'info' : 'error',
+        ...(data ? { data } : {}),
+        ...(error ? { error } : {}),
+      },
+      ['STARTED'],
+    );
+    if (result.applied) return result.run;
+    if (result.run?.status !== 'CANCELING') return result.run as RunRecord;
+  }
+  const canceled = await transition(
+    { type: 'RUN_CANCELED', message: status === 'CANCELED' ? message : `run was cancelled`, level: 'warning' },
+    ['STARTED', 'CANCELING'],
+  );
+  if (!canceled.run) throw new RunNotFoundError(runId);
+  return canceled.run;
+}
+
+type TransitionFn = (event: Omit<RunStatusEvent, 'runId'>, from?: readonly RunStatus[]) => Promise<TransitionResult>;

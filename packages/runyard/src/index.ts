@@ -1,0 +1,105 @@
+/**
+ * Runyard: define jobs (graphs of ops) in TypeScript and run them.
+ *
+ *   import { z } from 'zod';
+ *   import { defineDefinitions, executeJob, job, op } from 'runyard';
+ *
+ *   const greet = op({ name: 'greet', config: z.object({ name: z.string() }), run: (ctx) => `hello ${ctx.config.name}` });
+ *   const hello = job({ name: 'hello', graph: () => { greet(); } });
+ *   export default defineDefinitions({ jobs: [hello] });
+ *
+ *   const result = await executeJob(hello, { runConfig: { ops: { greet: { config: { name: 'yard' } } } } });
+ *   console.log(result.status, result.outputFor('greet'));
+ */
+
+export {
+  type CodeLocation,
+  type LoadCodeLocationOptions,
+  loadCodeLocation,
+} from './code-location/load-code-location.js';
+export { type Definitions, type DefinitionsSpec, defineDefinitions, isDefinitions } from './definitions/definitions.js';
+export type { OutputHandle } from './definitions/graph-builder.js';
+export { type ExecutorConfig, type JobDefinition, type JobSpec, job, type StepSpec } from './definitions/job.js';
+export type { JobGraph, StepNode } from './definitions/job-graph.js';
+export {
+  type AnyOp,
+  type InputArgs,
+  type InputSchemas,
+  type InputValues,
+  type OpContext,
+  type OpDefinition,
+  type OpLogger,
+  type OpSpec,
+  op,
+} from './definitions/op.js';
+export { type Backoff, type RetryPolicy, retryDelayMs } from './definitions/retry-policy.js';
+export {
+  type ScheduleDefinition,
+  type ScheduleEvaluationContext,
+  type ScheduleSpec,
+  schedule,
+} from './definitions/schedule.js';
+export { type ExecuteJobOptions, type ExecuteJobResult, executeJob } from './engine/execute-job.js';
+export { validateRunConfig } from './engine/run-config.js';
+export * from './errors.js';
+export { type ErrorInfo, formatErrorChain, toErrorInfo } from './events/error-info.js';
+export {
+  LOG_LEVELS,
+  type LogLevel,
+  type NewRunEvent,
+  type RunEvent,
+  type RunEventType,
+  STEP_EVENT_TYPES,
+  type StepEventType,
+} from './events/run-event.js';
+export { registerBuiltin } from './instance/builtin-components.js';
+export type { ComponentConfig } from './instance/component-config.js';
+export { type ComponentContext, ComponentRegistry } from './instance/component-registry.js';
+export {
+  HOME_ENV_VAR,
+  INSTANCE_ENV_VAR,
+  Instance,
+  type InstanceInfo,
+  type InstanceOptions,
+} from './instance/instance.js';
+export {
+  type InstanceConfig,
+  instanceConfigData,
+  loadInstanceConfig,
+  parseInstanceConfig,
+} from './instance/instance-config.js';
+export type {
+  NewRun,
+  RunFilter,
+  RunListOptions,
+  RunOrigin,
+  RunPatch,
+  RunRecord,
+  WorkerRef,
+} from './runs/run-record.js';
+export {
+  allowedFromStatuses,
+  IN_PROGRESS_STATUSES,
+  isRunStatus,
+  isTerminalStatus,
+  RUN_STATUS_EVENT_TYPES,
+  RUN_STATUS_TRANSITIONS,
+  RUN_STATUSES,
+  type RunStatus,
+  type RunStatusEventType,
+  TERMINAL_STATUSES,
+} from './runs/run-status.js';
+export type { DaemonHeartbeat, DaemonStorage, Lease } from './storage/daemon-storage.js';
+export type { EventLogStorage, EventQuery } from './storage/event-log-storage.js';
+export type { RunStatusEvent, RunStorage, TransitionOptions, TransitionResult } from './storage/run-storage.js';
+export type {
+  NewTick,
+  ScheduleState,
+  ScheduleStatus,
+  ScheduleStorage,
+  TickPatch,
+  TickRecord,
+  TickStatus,
+} from './storage/schedule-storage.js';
+export { SqliteStorage, type SqliteStorageConfig, type SqliteStorageOptions } from './storage/sqlite/sqlite-storage.js';
+export type { MigrationResult, Storage, StorageInfo } from './storage/storage.js';

@@ -1,0 +1,82 @@
+import type { Storage } from '../storage/storage.js';
+import type { ComponentConfig } from './component-config.js';
+import type { ConfigSchema } from './config-issues.js';
+import type { InstanceConfig } from './instance-config.js';
+
+/**
+ * Each kind of pluggable component and the interface its objects implement. The key is also the
+ * component's key in runyard.yaml. Kinds whose interface is not written yet are `object`; when one
+ * lands, narrow its entry here (or augment this interface from the module that declares it).
+ */
+export interface ComponentKinds {
+  storage: Storage;
+  runCoordinator: object;
+  runLauncher: object;
+  computeLogs: object;
+}
+
+export type ComponentKind = keyof ComponentKinds;
+
+/** What a component receives besides its config: a context object, so fields can be added later. */
+export interface ComponentContext {
+  readonly kind: ComponentKind;
+  /** Where the component is in runyard.yaml (`runLauncher`), for messages. */
+  readonly key: string;
+  /** The instance's home directory (absolute); relative paths in component config are relative to it. */
+  readonly home: string;
+  /** The component as written, env references unresolved: what its `toConfig()` should give back. */
+  readonly raw: ComponentConfig;
+  readonly instanceConfig: InstanceConfig;
+}
+
+/**
+ * A component Runyard ships, named in runyard.yaml by its class alone. `create` may be async
+ * (opening a database), which a constructor cannot be; custom classes use `init()` for that.
+ */
+export interface BuiltinComponent<T, C = unknown> {
+  /** Validates the component's `config`. Without one, config is handed over as written. */
+  readonly configSchema?: ConfigSchema<C>;
+  create(config: C, ctx: ComponentContext): T | Promise<T>;
+}
+
+/**
+ * Built-in components per kind, and the members an object must have to count as that kind (a
+ * cheap check that turns "class points at the wrong export" into a config error instead of a
+ * TypeError deep inside a service).
+ */
+export class ComponentRegistry {
+  readonly #builtins = new Map<ComponentKind, Map<string, BuiltinComponent<unknown>>>();
+  readonly #members = new Map<ComponentKind, readonly string[]>();
+
+  registerBuiltin<K extends ComponentKind, C>(
+    kind: K,
+    name: string,
+    entry: BuiltinComponent<ComponentKinds[K], C>,
+  ): void {
+    const byName = this.#builtins.get(kind) ?? new Map<string, BuiltinComponent<unknown>>();
+    this.#builtins.set(kind, byName);
+    // Replacing a built-in silently would make runyard.yaml mean different things depending on import order.
+    if (byName.has(name)) throw new Error(`a built-in ${kind} named '${name}' is already registered`);
+    byName.set(name, entry as BuiltinComponent<unknown>);
+  }
+
+  builtin(kind: ComponentKind, name: string): BuiltinComponent<unknown> | undefined {
+    return this.#builtins.get(kind)?.get(name);
+  }
+
+  builtinNames(kind: ComponentKind): readonly string[] {
+    return [...(this.#builtins.get(kind)?.keys() ?? [])].sort();
+  }
+
+  /** Declares the properties or methods every object of `kind` has, checked after creation. */
+  requireMembers(kind: ComponentKind, members: readonly string[]): void {
+    this.#members.set(kind, Object.freeze([...members]));
+  }
+
+  /** The required members `value` lacks; empty when it looks like a `kind`. */
+  missingMembers(kind: ComponentKind, value: unknown): string[] {
+    const members = this.#members.get(kind) ?? [];
+    if (typeof value !== 'object' || value === null) return [...members];
+    return members.filter((name) => !(name in value));
+  }
+}

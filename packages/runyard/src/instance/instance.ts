@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { InvalidConfigError, RunyardError } from '../errors.js';
+import type { Storage, StorageInfo } from '../storage/storage.js';
+import { prepareComponent } from './component-loader.js';
+import { isPlainObject } from './config-values.js';
+import { type InstanceConfig, instanceConfigData, loadInstanceConfig, parseInstanceConfig } from './instance-config.js';
+
+/** Picks the instance when `--home` is not given. */
+export const HOME_ENV_VAR = 'RUNYARD_HOME';
+/** Set by launchers on a run worker: the launching instance, serialized. */
+export const INSTANCE_ENV_VAR = 'RUNYARD_INSTANCE';
+const DEFAULT_HOME = '.runyard';
+const SERIALIZED_VERSION = 1;
+
+export interface InstanceOptions {
+  /** Default: env RUNYARD_HOME, else ./.runyard; made absolute. */
+  readonly home?: string;
+  /** Used instead of reading `<home>/runyard.yaml` (see `parseInstanceConfig`). */
+  readonly config?: InstanceConfig;
+  /** Create the home directory when missing (default true). */
+  readonly createHome?: boolean;
+}
+
+export interface InstanceInfo {
+  readonly home: string;
+  readonly configFile: string | null;
+  readonly ephemeral: boolean;
+  readonly storage: StorageInfo;
+  readonly runCoordinator: string;
+  readonly runLauncher: string;
+  readonly computeLogs: string;
+}
+
+/**
+ * The deployment: its home, its validated config and its components. A composition root only;
+ * submitting, launching and executing runs live in services that take what they need from here.
+ *
+ *   const instance = await Instance.open({ home: '/srv/runyard' });
+ *   console.log(await instance.info());
+ *   await instance.dispose();
+ */
+export class Instance {
+  readonly home: string;
+  readonly config: InstanceConfig;
+  /** In-memory storage and a home that is never created: gone when disposed. */
+  readonly ephemeral: boolean;
+  readonly #storage: Storage;
+  #disposing: Promise<void> | undefined;
+
+  private constructor(home: string, config: InstanceConfig, storage: Storage, ephemeral: boolean) {
+    this.home = home;
+    this.config = config;
+    this.#storage = storage;
+    this.ephemeral = ephemeral;
+  }
+
+  /**
+   * Reads and checks the config and every component's class and config before it creates anything,
+   * so a bad runyard.yaml (or a missing environment variable) leaves the disk untouched.
+   */
+  static async open(options: InstanceOptions = {}): Promise<Instance> {
+    const home = path.resolve(options.home ?? process.env[HOME_ENV_VAR] ?? DEFAULT_HOME);
+    // Given config is checked again: it may have been built by hand rather than parsed.
+    const config = options.config
+      ? parseInstanceConfig(instanceConfigData(options.config), { file: options.config.file })
+      : await loadInstanceConfig(home);
+    return Instance.#create(home, config, options.createHome ?? true, false);
+  }
+
+  /** A throwaway instance for `executeJob()`: SQLite in memory, nothing written to disk. */
+  static async ephemeral(): Promise<Instance> {
+    const home = path.join(tmpdir(), `runyard-ephemeral-${randomUUID()}`);
+    const config = parseInstanceConfig({ storage: { class: 'SqliteStorage', config: { path: ':memory:' } } });
+    return Instance.#create(home, config, false, true);
+  }
+
+  /** Rebuilds the instance that `serialize()` described, in another process (a run worker). */
+  static async fromSerialized(json: string): Promise<Instance> {
+    const fail = (message: string) => new InvalidConfigError('serialized instance', [{ path: '', message }]);
+    let data: unknown;
+    try {
+      data = JSON.parse(json);
+    } catch (err) {
+      throw fail(`not JSON: ${(err as Error).message}`);
+    }
+    if (!isPlainObject(data) || data.version !== SERIALIZED_VERSION) {
+      throw fail(`expected { version: ${SERIALIZED_VERSION}, home, configFile, config } from Instance.serialize()`);
+    }
+    const { home, configFile, config } = data;
+    if (typeof home !== 'string' || !path.isAbsolute(home))
+      throw fail(`expected 'home' to be an absolute path, got ${JSON.stringify(home)}`);
+    if (configFile !== null && typeof configFile !== 'string') throw fail(`expected 'configFile' to be a path or null`);
+    const parsed = parseInstanceConfig(config, { file: configFile ?? undefined });
+    // The launching process made the home already; a worker has no business creating one.
+    return Instance.#create(home, parsed, false, false);
+  }
+
+  /** For a run worker: the instance in RUNYARD_INSTANCE when set, else the one `open()` finds. */
+  static async fromEnv(env: Readonly<Record<string, string | undefined>> = process.env): Promise<Instance> {
+    const serialized = env[INSTANCE_ENV_VAR];
+    if (serialized) return Instance.fromSerialized(serialized);
+    return Instance.open({ home: env[HOME_ENV_VAR] ?? DEFAULT_HOME });
+  }
+
+  static async #create(
+    home: string,
+    config: InstanceConfig,
+    createHome: boolean,
+    ephemeral: boolean,
+  ): Promise<Instance> {
+    const storage = await prepareComponent('storage', config.storage, { home, instanceConfig: config });
+    if (createHome) {
+      try {
+        await mkdir(home, { recursive: true });
+      } catch (err) {
+        throw new RunyardError(`cannot create the instance home ${home}: ${(err as Error).message}`, {
+          cause: err,
+          userError: true,
+        });
+      }
+    }
+    return new Instance(home, config, await storage.create(), ephemeral);
+  }
+
+  get storage(): Storage {
+    this.#assertOpen();
+    return this.#storage;
+  }
+
+  /** The runyard.yaml the config came from; null for defaults, config given in code, or ephemeral. */
+  get configFile(): string | null {
+    return this.config.file ?? null;
+  }
+
+  /** The config as data: every default spelt out, `{ env: NAME }` references as written, never their values. */
+  toConfig(): Record<string, unknown> {
+    return instanceConfigData(this.config);
+  }
+
+  /** JSON for `fromSerialized`, e.g. in RUNYARD_INSTANCE. Holds no secrets: env references stay references. */
+  serialize(): string {
+    if (this.ephemeral) {
+      throw new RunyardError(
+        'an ephemeral instance keeps its storage in memory and cannot be rebuilt in another process',
+      );
+    }
+    return JSON.stringify({
+      version: SERIALIZED_VERSION,
+      home: this.home,
+      configFile: this.configFile,
+      config: this.toConfig(),
+    });
+  }
+
+  async info(): Promise<InstanceInfo> {
+    return {
+      home: this.home,
+      configFile: this.configFile,
+      ephemeral: this.ephemeral,
+      storage: await this.storage.info(),
+      runCoordinator: this.config.runCoordinator.class,
+      runLauncher: this.config.runLauncher.class,
+      computeLogs: this.config.computeLogs.class,
+    };
+  }
+
+  /** Idempotent: every call waits for the same shutdown. */
+  dispose(): Promise<void> {
+    this.#disposing ??= this.#dispose();
+    return this.#disposing;
+  }
+
+  async #dispose(): Promise<void> {
+    await this.#storage.dispose();
+    // Anything that did create the ephemeral home (e.g. compute logs) leaves nothing behind.
+    if (this.ephemeral) await rm(this.home, { recursive: true, force: true });
+  }
+
+  #assertOpen(): void {
+    if (this.#disposing) throw new RunyardError(`the instance at ${this.home} has been disposed`);
+  }
+}

@@ -1,0 +1,37 @@
+import type { NewRunEvent, RunEvent } from '../events/run-event.js';
+import type { NewRun, RunFilter, RunListOptions, RunPatch, RunRecord } from '../runs/run-record.js';
+import type { RunStatus, RunStatusEventType } from '../runs/run-status.js';
+
+export interface RunStatusEvent extends NewRunEvent {
+  readonly type: RunStatusEventType;
+}
+
+export interface TransitionOptions {
+  /** Narrow the statuses the run may move out of (never wider than the status machine allows). */
+  readonly from?: readonly RunStatus[];
+  /** Written onto the run with the status, or cleared when null. */
+  readonly statusReason?: string | null;
+}
+
+export type TransitionResult =
+  | { readonly applied: true; readonly run: RunRecord; readonly event: RunEvent }
+  /** The CAS lost: `run` is the run as it is now (undefined if it does not exist); nothing was written. */
+  | { readonly applied: false; readonly run: RunRecord | undefined };
+
+/** Runs and their tags. Every status change goes through `transition`, a compare-and-swap. */
+export interface RunStorage {
+  /** Creates the run in NOT_STARTED. Fails with RunAlreadyExistsError when the id is taken. */
+  createRun(run: NewRun): Promise<RunRecord>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Newest first. */
+  listRuns(options?: RunListOptions): Promise<RunRecord[]>;
+  countRuns(filter?: RunFilter): Promise<number>;
+  /**
+   * Appends a run-level event and moves the run's status in one transaction, but only if the run's
+   * current status is one the event may leave (see run-status.ts). Start and end times follow.
+   */
+  transition(event: RunStatusEvent, options?: TransitionOptions): Promise<TransitionResult>;
+  updateRun(runId: string, patch: RunPatch): Promise<RunRecord | undefined>;
+  /** Deletes the run, its tags and its events. False when there was no such run. */
+  deleteRun(runId: string): Promise<boolean>;
+}

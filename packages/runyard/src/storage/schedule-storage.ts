@@ -1,0 +1,51 @@
+export type ScheduleStatus = 'RUNNING' | 'STOPPED';
+
+export interface ScheduleState {
+  readonly name: string;
+  readonly status: ScheduleStatus;
+  /** The last tick the scheduler evaluated (ms since epoch), so a restart knows what it missed. */
+  readonly lastTickAt?: number;
+  readonly updatedAt: number;
+}
+
+export type TickStatus = 'STARTED' | 'SUCCESS' | 'SKIPPED' | 'FAILURE';
+
+export interface TickRecord {
+  readonly id: number;
+  readonly scheduleName: string;
+  /** The scheduled time this tick stands for (ms since epoch). */
+  readonly tickAt: number;
+  readonly status: TickStatus;
+  readonly runIds: readonly string[];
+  readonly skipReason?: string;
+  readonly error?: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface NewTick {
+  readonly scheduleName: string;
+  readonly tickAt: number;
+}
+
+export interface TickPatch {
+  readonly status?: TickStatus;
+  readonly runIds?: readonly string[];
+  readonly skipReason?: string;
+  readonly error?: string;
+}
+
+/** Schedule on/off state and the ticks the scheduler recorded. */
+export interface ScheduleStorage {
+  getScheduleState(name: string): Promise<ScheduleState | undefined>;
+  listScheduleStates(): Promise<ScheduleState[]>;
+  setScheduleState(state: Omit<ScheduleState, 'updatedAt'>): Promise<ScheduleState>;
+  /**
+   * Creates the tick for (schedule, tickAt) or returns the one that exists: a tick is unique per
+   * schedule and time, so a second daemon or a retry finds the first one's tick.
+   */
+  createTick(tick: NewTick): Promise<{ readonly tick: TickRecord; readonly created: boolean }>;
+  updateTick(id: number, patch: TickPatch): Promise<TickRecord | undefined>;
+  /** Newest first. */
+  listTicks(scheduleName: string, options?: { readonly limit?: number }): Promise<TickRecord[]>;
+}

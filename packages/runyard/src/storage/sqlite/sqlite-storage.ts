@@ -1,0 +1,139 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { SchemaTooNewError, SchemaTooOldError } from '../../errors.js';
+import type { ComponentConfig } from '../../instance/component-config.js';
+import type { DaemonStorage } from '../daemon-storage.js';
+import type { EventLogStorage } from '../event-log-storage.js';
+import type { RunStorage } from '../run-storage.js';
+import type { ScheduleStorage } from '../schedule-storage.js';
+import type { MigrationResult, Storage, StorageInfo } from '../storage.js';
+import { retryOnBusy } from './sqlite-busy.js';
+import { SqliteConnection } from './sqlite-connection.js';
+import { SqliteDaemonStorage } from './sqlite-daemon-storage.js';
+import { SqliteEventLogStorage } from './sqlite-event-log-storage.js';
+import { applyPendingMigrations, LATEST_SQLITE_SCHEMA_VERSION, readSchemaVersion } from './sqlite-migrations.js';
+import { SqliteRunStorage } from './sqlite-run-storage.js';
+import { SqliteScheduleStorage } from './sqlite-schedule-storage.js';
+
+const MEMORY = ':memory:';
+const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+
+export interface SqliteStorageOptions {
+  /** Absolute file path, or ':memory:'. The directory is created when missing. */
+  readonly path: string;
+  /** Apply pending migrations on open (default true). */
+  readonly autoMigrate?: boolean;
+  /** How long a write waits for another process's lock before SQLITE_BUSY (default 10 000 ms). */
+  readonly busyTimeoutMs?: number;
+}
+
+const sqliteConfigSchema = z
+  .object({
+    /** Relative to RUNYARD_HOME. */
+    path: z.string().min(1).default('runyard.db'),
+  })
+  .strict();
+
+export type SqliteStorageConfig = z.output<typeof sqliteConfigSchema>;
+
+/**
+ * Storage in one SQLite file, shared by every process of an instance (run workers, the daemon,
+ * the UI). WAL lets readers run beside the single writer; every write is a short IMMEDIATE
+ * transaction, so writers queue on the busy timeout instead of failing.
+ *
+ *   const storage = await SqliteStorage.open({ path: '/srv/runyard/runyard.db' });
+ *   const run = await storage.runs.createRun({ jobName: 'hello', origin: { codeLocation: './defs.ts', source: 'cli' } });
+ *   await storage.dispose();
+ */
+export class SqliteStorage implements Storage {
+  /** The `config` of `{ class: 'SqliteStorage', config }` in runyard.yaml. */
+  static readonly configSchema = sqliteConfigSchema;
+
+  readonly runs: RunStorage;
+  readonly events: EventLogStorage;
+  readonly schedules: ScheduleStorage;
+  readonly daemon: DaemonStorage;
+  readonly #conn: SqliteConnection;
+  #migrationOnOpen: MigrationResult = { from: 0, to: 0, applied: [] };
+
+  private constructor(conn: SqliteConnection) {
+    this.#conn = conn;
+    this.runs = new SqliteRunStorage(conn);
+    this.events = new SqliteEventLogStorage(conn);
+    this.schedules = new SqliteScheduleStorage(conn);
+    this.daemon = new SqliteDaemonStorage(conn);
+  }
+
+  static async open(options: SqliteStorageOptions): Promise<SqliteStorage> {
+    const location = options.path === MEMORY ? MEMORY : resolve(options.path);
+    if (location !== MEMORY) mkdirSync(dirname(location), { recursive: true });
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    // Loaded here, not at the top, so that importing runyard does not load a native addon for
+    // users whose storage is elsewhere.
+    const { default: Database } = await import('better-sqlite3');
+    // `timeout` is better-sqlite3's name for PRAGMA busy_timeout.
+    const conn = new SqliteConnection(new Database(location, { timeout: busyTimeoutMs }), location);
+    try {
+      await configure(conn);
+      const storage = new SqliteStorage(conn);
+      await storage.#checkSchema(options.autoMigrate ?? true);
+      return storage;
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
+  }
+
+  /**
+   * What `open` found and applied. Opening migrates, so a later `migrate()` finds nothing to do;
+   * this is how `runyard instance migrate` can still say what it changed.
+   */
+  get migrationOnOpen(): MigrationResult {
+    return this.#migrationOnOpen;
+  }
+
+  async migrate(): Promise<MigrationResult> {
+    return this.#conn.write(() => applyPendingMigrations(this.#conn.db, this.#conn.location));
+  }
+
+  async info(): Promise<StorageInfo> {
+    const schemaVersion = await this.#conn.read(() => readSchemaVersion(this.#conn.db));
+    return {
+      kind: 'SqliteStorage',
+      location: this.#conn.location,
+      schemaVersion,
+      latestSchemaVersion: LATEST_SQLITE_SCHEMA_VERSION,
+    };
+  }
+
+  toConfig(): ComponentConfig {
+    return { class: 'SqliteStorage', config: { path: this.#conn.location } };
+  }
+
+  async dispose(): Promise<void> {
+    this.#conn.close();
+  }
+
+  async #checkSchema(autoMigrate: boolean): Promise<void> {
+    const found = await this.#conn.read(() => readSchemaVersion(this.#conn.db));
+    if (found > LATEST_SQLITE_SCHEMA_VERSION) {
+      throw new SchemaTooNewError(this.#conn.location, found, LATEST_SQLITE_SCHEMA_VERSION);
+    }
+    this.#migrationOnOpen = { from: found, to: found, applied: [] };
+    if (found === LATEST_SQLITE_SCHEMA_VERSION) return;
+    if (!autoMigrate) throw new SchemaTooOldError(this.#conn.location, found, LATEST_SQLITE_SCHEMA_VERSION);
+    this.#migrationOnOpen = await this.migrate();
+  }
+}
+
+async function configure(conn: SqliteConnection): Promise<void> {
+  const db = conn.db;
+  // Switching a fresh file to WAL takes an exclusive lock; when two processes open the same new
+  // file at once, one of them can get SQLITE_BUSY without the busy handler being consulted.
+  await retryOnBusy(() => db.pragma('journal_mode = WAL'));
+  // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last
+  // commits, and it never corrupts the file.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+}
