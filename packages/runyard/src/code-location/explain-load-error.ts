@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { CodeLocationError } from '../errors.js';
+import { COMPILED_EXTENSIONS } from './compile-typescript.js';
 import { locateSyntaxError } from './locate-syntax-error.js';
 import { resolvePackage } from './package-resolution.js';
 import {
@@ -31,6 +32,7 @@ export interface LoadErrorContext {
 export async function explainLoadError(error: unknown, context: LoadErrorContext): Promise<CodeLocationError> {
   if (error instanceof CodeLocationError) return error;
   if (errorCode(error) === 'ERR_MODULE_NOT_FOUND') return missingModuleError(error as Error, context);
+  if (errorCode(error) === 'ERR_UNKNOWN_FILE_EXTENSION') return unknownExtensionError(error as Error, context);
   // A compiled location was parsed by esbuild already; for plain JavaScript, find the position.
   if (errorName(error) === 'SyntaxError' && !context.sourceFiles) {
     const located = await locateSyntaxError(context.entry, context.cwd, error);
@@ -58,8 +60,20 @@ function missingModuleError(error: Error, context: LoadErrorContext): CodeLocati
       ...(position ? { line: position.line, column: position.column } : {}),
     });
   }
-  const missing = match ? displayPath(match[2] as string, context.cwd) : firstLine;
-  return new CodeLocationError(`${where}: cannot find module ${missing}`, { cause: error, file: importer });
+  const text = match ? `cannot find module ${displayPath(match[2] as string, context.cwd)}` : firstLine;
+  return new CodeLocationError(`${where}: ${text}`, { cause: error, file: importer });
+}
+
+/** A JavaScript location that imports TypeScript, which Node (20) cannot run. */
+function unknownExtensionError(error: Error, context: LoadErrorContext): CodeLocationError {
+  const where = displayPath(context.entry, context.cwd);
+  const file = /^Unknown file extension "[^"]*" for (.+)$/.exec(error.message)?.[1];
+  if (!file || !COMPILED_EXTENSIONS.includes(path.extname(file)))
+    return new CodeLocationError(`${where}: ${error.message}`, { cause: error, file: context.entry });
+  return new CodeLocationError(
+    `${where} imports ${displayPath(file, context.cwd)}, which Node cannot run; give ${where} a .ts extension, so that Runyard compiles it together with what it imports`,
+    { cause: error, file: context.entry },
+  );
 }
 
 /** Where a file imports a package (`'zod'`, `"zod/mini"`), found in its text. */

@@ -128,22 +128,22 @@ describe('loading a code location', () => {
 describe('a mistake in a code location', () => {
   const cases: ReadonlyArray<{ readonly fixture: string; readonly message: string; readonly cause?: string }> = [
     {
-      fixture: 'bad-syntax.ts',
+      fixture: 'syntax-error.ts',
       message: [
-        'bad-syntax.ts:3:23: Unexpected ";"',
+        'syntax-error.ts:3:23: Unexpected ";"',
         '  3 | const limit: number = ;',
         '    |                       ^',
       ].join('\n'),
     },
     {
-      fixture: 'bad-syntax.js',
-      message: ['bad-syntax.js:5:1: Unexpected "}"', '  5 | });', '    | ^'].join('\n'),
+      fixture: 'syntax-error.js',
+      message: ['syntax-error.js:5:1: Unexpected "}"', '  5 | });', '    | ^'].join('\n'),
       cause: 'SyntaxError',
     },
     {
-      fixture: 'imports-bad-helper.js',
+      fixture: 'imports-syntax-error-helper.js',
       message: [
-        'lib/bad-helper.js:3:14: Expected "}" but found "4"',
+        'syntax-error-helper.js:3:14: Expected "}" but found "4"',
         '  3 |   retries: 3 4,',
         '    |              ^',
       ].join('\n'),
@@ -204,18 +204,24 @@ describe('a mistake in a code location', () => {
     {
       fixture: 'missing-package.ts',
       message: [
-        "missing-package.ts:2:21: cannot find package '@runyard-fixtures/not-installed'; is it installed?",
-        "  2 | import { pad } from '@runyard-fixtures/not-installed/pad';",
+        "missing-package.ts:1:21: cannot find package '@runyard-fixtures/not-installed'; is it installed?",
+        "  1 | import { pad } from '@runyard-fixtures/not-installed/pad';",
         `    |                     ${'^'.repeat(37)}`,
       ].join('\n'),
     },
     {
       fixture: 'missing-package.js',
       message: [
-        "missing-package.js:2:21: cannot find package '@runyard-fixtures/not-installed'; is it installed?",
-        "  2 | import { pad } from '@runyard-fixtures/not-installed/pad';",
+        "missing-package.js:1:21: cannot find package '@runyard-fixtures/not-installed'; is it installed?",
+        "  1 | import { pad } from '@runyard-fixtures/not-installed/pad';",
         `    |                     ${'^'.repeat(37)}`,
       ].join('\n'),
+    },
+    {
+      fixture: 'imports-typescript.js',
+      message:
+        'imports-typescript.js imports lib/ops.ts, which Node cannot run; give imports-typescript.js a .ts extension, so that Runyard compiles it together with what it imports',
+      cause: 'TypeError',
     },
     {
       fixture: 'missing-local-file.ts',

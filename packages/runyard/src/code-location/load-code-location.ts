@@ -53,6 +53,7 @@ export async function loadCodeLocation(target: string, options: LoadCodeLocation
   return (await loadCodeLocationDetailed(target, options)).location;
 }
 
+/** loadCodeLocation, plus whether it compiled and which file it imported (the cache hook for tests). */
 export async function loadCodeLocationDetailed(
   target: string,
   options: LoadCodeLocationOptions = {},
@@ -76,6 +77,7 @@ export async function loadCodeLocationDetailed(
   };
 }
 
+/** RUNYARD_CACHE_DIR, else `<os.tmpdir()>/runyard-cache`; compile-cache.ts checks that it is private. */
 export function defaultCacheDir(): string {
   return process.env.RUNYARD_CACHE_DIR || path.join(os.tmpdir(), 'runyard-cache');
 }

@@ -192,9 +192,14 @@ describe('executeJob', () => {
     const wrong = op({ name: 'wrong', run: () => 'not a number' as unknown as number });
     const needsNumber = op({ name: 'needs_number', ins: { n: z.number() }, run: (_c, { n }) => n });
     const badOut = op({ name: 'bad_out', out: z.string(), run: () => 42 as unknown as string });
-    const result = await executeJob(job({ name: 'typed', graph: () => void (needsNumber({ n: wrong() }), badOut()) }), {
-      instance,
+    const typed = job({
+      name: 'typed',
+      graph: () => {
+        needsNumber({ n: wrong() });
+        badOut();
+      },
     });
+    const result = await executeJob(typed, { instance });
     expect(result.failedSteps.sort()).toEqual(['bad_out', 'needs_number']);
     const messages = result.events.filter((e) => e.type === 'STEP_FAILURE').map((e) => e.error?.message);
     expect(messages).toContain(

@@ -135,14 +135,15 @@ export async function gatherInputs(
   outputs: ReadonlyMap<string, unknown>,
   completed: ReadonlyMap<string, string>,
 ): Promise<Record<string, unknown>> {
-  const valueOf = async (stepKey: string) => {
+  const outputOf = async (stepKey: string) => {
     if (outputs.has(stepKey)) return outputs.get(stepKey);
     if (!ctx.io) throw new Error(`the output of step '${stepKey}' is not available (no IO manager)`);
     return ctx.io.loadOutput({ runId: completed.get(stepKey) ?? ctx.runId, stepKey });
   };
   const inputs: Record<string, unknown> = {};
   for (const [name, source] of Object.entries(step.inputs)) {
-    inputs[name] = source.kind === 'single' ? await valueOf(source.from) : await Promise.all(source.from.map(valueOf));
+    inputs[name] =
+      source.kind === 'single' ? await outputOf(source.from) : await Promise.all(source.from.map(outputOf));
   }
   return inputs;
 }

@@ -1,4 +1,4 @@
 import { defineDefinitions } from 'runyard';
-import { settings } from './lib/bad-helper.js';
+import { settings } from './syntax-error-helper.js';
 
 export default defineDefinitions({ jobs: settings.jobs });
