@@ -56,6 +56,17 @@ export function buildProgram(): Command {
     .option('--json', 'print each event as a JSON line')
     .action(action(program, () => import('./commands/job-execute.js')));
 
+  job
+    .command('launch')
+    .description("launch a run onto the instance's run launcher; prints the run id")
+    .requiredOption('-f, --file <file>', 'code location: a .ts/.js file or a package name')
+    .requiredOption('-j, --job <name>', 'the job to run')
+    .option('-c, --config <file>', 'run config file (YAML or JSON); repeat to merge several', collect, [])
+    .option('--tag <key=value>', 'a tag for the run; repeatable', collect, [])
+    .option('--wait', 'follow the run until it ends; exit 0 only if it succeeds')
+    .option('--json', 'print JSON (with --wait: each event as a JSON line)')
+    .action(action(program, () => import('./commands/job-launch.js')));
+
   const run = program.command('run').description('runs recorded in the instance');
   run
     .command('list')
@@ -82,13 +93,30 @@ export function buildProgram(): Command {
     .description("print a run's event log")
     .argument('<runId>', 'the run id (a unique prefix is enough)')
     .option('--json', 'print each event as a JSON line')
+    .option('--follow', 'keep printing until the run ends')
+    .option('--stdout', "print the run worker's captured stdout instead of the event log")
+    .option('--stderr', "print the run worker's captured stderr instead of the event log")
     .action(action(program, () => import('./commands/run-logs.js')));
+  run
+    .command('terminate')
+    .description('stop a run: SIGTERM to its worker, a grace period, then SIGKILL')
+    .argument('<runId>', 'the run id (a unique prefix is enough)')
+    .option('--force', 'mark the run CANCELED at once and kill its worker without waiting')
+    .action(action(program, () => import('./commands/run-terminate.js')));
   run
     .command('delete')
     .description('delete a run and its events')
     .argument('<runId>', 'the run id (a unique prefix is enough)')
     .option('--force', 'delete even if the run is still in progress')
     .action(action(program, () => import('./commands/run-delete.js')));
+
+  const worker = program.command('worker').description('run worker entry points (used by run launchers)');
+  worker
+    .command('execute-run')
+    .description('execute a launched run in this process: the command every run launcher starts')
+    .argument('<runId>', 'the run to execute (it must be STARTING, or STARTED with --resume)')
+    .option('--resume', "take over a STARTED run whose worker died; succeeded steps are not run again")
+    .action(action(program, () => import('./commands/worker-execute-run.js')));
 
   const instance = program.command('instance').description('the instance: storage and components');
   instance

@@ -5,6 +5,11 @@ import type { IOManager } from './io-manager.js';
 export interface ExecutorContext {
   readonly runId: string;
   readonly job: JobDefinition;
+  /**
+   * The code location the job was loaded from (a file path or package name), so executors that
+   * run steps in other processes can load the same job there. Absent for jobs built in memory.
+   */
+  readonly codeLocation?: string;
   readonly tags: Readonly<Record<string, string>>;
   /** Each step's parsed config (see run-config.ts). */
   readonly stepConfigs: ReadonlyMap<string, unknown>;

@@ -15,13 +15,25 @@ import { validateRunConfig } from './run-config.js';
 export interface ExecuteRunArgs {
   readonly storage: Storage;
   readonly run: RunRecord;
-  readonly job: JobDefinition;
+  /**
+   * The job, or a function that loads it. A loader runs after the run is claimed, so a second
+   * worker is turned away before it loads any user code, and a job that fails to load fails the run.
+   */
+  readonly job: JobDefinition | (() => Promise<JobDefinition>);
   /** NOT_STARTED for in-process execution; STARTING for a launched run's worker. */
   readonly startFrom: readonly RunStatus[];
+  /**
+   * Resume a STARTED run whose worker died, instead of starting it: no RUN_START (the run is
+   * already STARTED); an engine event records the takeover. The caller makes sure only one
+   * worker resumes (see worker/run-worker.ts).
+   */
+  readonly resume?: boolean;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: RunEvent) => void;
   readonly io?: IOManager;
   readonly completedSteps?: ReadonlyMap<string, string>;
+  /** Where the job was loaded from; needed by executors that run steps in other processes. */
+  readonly codeLocation?: string;
   /** Overrides the executor the job asks for. */
   readonly executor?: Executor;
 }
@@ -36,28 +48,46 @@ export type RunExecutionResult =
  * executor, and records RUN_SUCCESS, RUN_FAILURE or RUN_CANCELED.
  */
 export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResult> {
-  const { storage, job, onEvent } = args;
+  const { storage, onEvent } = args;
   const runId = args.run.runId;
+  const jobName = typeof args.job === 'function' ? args.run.jobName : args.job.name;
   const transition = async (event: Omit<RunStatusEvent, 'runId'>, from?: readonly RunStatus[]) => {
     const result = await storage.runs.transition({ ...event, runId }, from ? { from } : undefined);
     if (result.applied) onEvent?.(result.event);
     return result;
   };
 
-  const start = await transition(
-    { type: 'RUN_START', message: `started run of job '${job.name}' (pid ${process.pid})`, data: { pid: process.pid } },
-    args.startFrom,
-  );
-  if (!start.applied) return { started: false, run: start.run };
+  if (args.resume) {
+    const current = await storage.runs.getRun(runId);
+    if (current?.status !== 'STARTED') return { started: false, run: current };
+    const [event] = await storage.events.appendEvents([
+      {
+        runId,
+        type: 'ENGINE_EVENT',
+        message: `resuming run of job '${jobName}' in a new worker (pid ${process.pid}); ${args.completedSteps?.size ?? 0} step(s) already succeeded`,
+        data: { pid: process.pid, completedSteps: [...(args.completedSteps?.keys() ?? [])] },
+      },
+    ]);
+    if (event) onEvent?.(event);
+  } else {
+    const start = await transition(
+      { type: 'RUN_START', message: `started run of job '${jobName}' (pid ${process.pid})`, data: { pid: process.pid } },
+      args.startFrom,
+    );
+    if (!start.applied) return { started: false, run: start.run };
+  }
 
   const writer = new BufferedEventWriter(storage.events, runId, onEvent);
   let outcome: ExecutionOutcome;
+  let job: JobDefinition;
   try {
+    job = typeof args.job === 'function' ? await args.job() : args.job;
     const { stepConfigs } = validateRunConfig(job, args.run.runConfig);
     const executor = args.executor ?? createExecutor(job.executor);
     outcome = await executor.execute({
       runId,
       job,
+      codeLocation: args.codeLocation,
       tags: args.run.tags,
       stepConfigs,
       emit: writer.emit,
@@ -79,10 +109,10 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
 
   const message =
     outcome.status === 'SUCCESS'
-      ? `run of job '${job.name}' succeeded`
+      ? `run of job '${jobName}' succeeded`
       : outcome.status === 'FAILURE'
-        ? `run of job '${job.name}' failed: step${outcome.failedSteps.length > 1 ? 's' : ''} ${outcome.failedSteps.map((s) => `'${s}'`).join(', ')} failed`
-        : `run of job '${job.name}' was cancelled`;
+        ? `run of job '${jobName}' failed: step${outcome.failedSteps.length > 1 ? 's' : ''} ${outcome.failedSteps.map((s) => `'${s}'`).join(', ')} failed`
+        : `run of job '${jobName}' was cancelled`;
   const run = await finish(transition, runId, outcome.status, message, undefined, outcome);
   return { started: true, run, outcome: run.status === 'CANCELED' ? { ...outcome, status: 'CANCELED' } : outcome };
 }

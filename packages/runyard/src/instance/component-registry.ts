@@ -1,3 +1,6 @@
+import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
+import type { RunCoordinator } from '../coordinator/run-coordinator.js';
+import type { RunLauncher } from '../launcher/run-launcher.js';
 import type { Storage } from '../storage/storage.js';
 import type { ComponentConfig } from './component-config.js';
 import type { ConfigSchema } from './config-issues.js';
@@ -10,9 +13,9 @@ import type { InstanceConfig } from './instance-config.js';
  */
 export interface ComponentKinds {
   storage: Storage;
-  runCoordinator: object;
-  runLauncher: object;
-  computeLogs: object;
+  runCoordinator: RunCoordinator;
+  runLauncher: RunLauncher;
+  computeLogs: ComputeLogManager;
 }
 
 export type ComponentKind = keyof ComponentKinds;

@@ -2,11 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
+import type { RunCoordinator } from '../coordinator/run-coordinator.js';
 import { InvalidConfigError, RunyardError } from '../errors.js';
+import { launchRun } from '../launch/launch-run.js';
+import { type SubmitJobRunOptions, newRunForJob, submitRun } from '../launch/submit-run.js';
+import { type TerminateRunOptions, type TerminateRunResult, terminateRun } from '../launch/terminate-run.js';
+import { ManagedRunLauncher } from '../launcher/managed-run-launcher.js';
+import type { NewRun, RunRecord } from '../runs/run-record.js';
 import type { Storage, StorageInfo } from '../storage/storage.js';
-import { prepareComponent } from './component-loader.js';
+import { type PreparedComponent, prepareComponent } from './component-loader.js';
 import { isPlainObject } from './config-values.js';
 import { type InstanceConfig, instanceConfigData, loadInstanceConfig, parseInstanceConfig } from './instance-config.js';
+
+interface PreparedComponents {
+  readonly runLauncher: PreparedComponent<import('../launcher/run-launcher.js').RunLauncher>;
+  readonly runCoordinator: PreparedComponent<RunCoordinator>;
+  readonly computeLogs: PreparedComponent<ComputeLogManager>;
+}
 
 /** Picks the instance when `--home` is not given. */
 export const HOME_ENV_VAR = 'RUNYARD_HOME';
@@ -48,12 +61,17 @@ export class Instance {
   /** In-memory storage and a home that is never created: gone when disposed. */
   readonly ephemeral: boolean;
   readonly #storage: Storage;
+  readonly #prepared: PreparedComponents;
+  #launcher: Promise<ManagedRunLauncher> | undefined;
+  #coordinator: Promise<RunCoordinator> | undefined;
+  #computeLogs: Promise<ComputeLogManager> | undefined;
   #disposing: Promise<void> | undefined;
 
-  private constructor(home: string, config: InstanceConfig, storage: Storage, ephemeral: boolean) {
+  private constructor(home: string, config: InstanceConfig, storage: Storage, prepared: PreparedComponents, ephemeral: boolean) {
     this.home = home;
     this.config = config;
     this.#storage = storage;
+    this.#prepared = prepared;
     this.ephemeral = ephemeral;
   }
 
@@ -111,7 +129,15 @@ export class Instance {
     createHome: boolean,
     ephemeral: boolean,
   ): Promise<Instance> {
-    const storage = await prepareComponent('storage', config.storage, { home, instanceConfig: config });
+    const options = { home, instanceConfig: config };
+    const storage = await prepareComponent('storage', config.storage, options);
+    // Every component is checked now (class found, config valid), so a bad launcher fails at load;
+    // each is created only when first used, so read-only commands never start one.
+    const prepared: PreparedComponents = {
+      runLauncher: await prepareComponent('runLauncher', config.runLauncher, options),
+      runCoordinator: await prepareComponent('runCoordinator', config.runCoordinator, options),
+      computeLogs: await prepareComponent('computeLogs', config.computeLogs, options),
+    };
     if (createHome) {
       try {
         await mkdir(home, { recursive: true });
@@ -122,12 +148,60 @@ export class Instance {
         });
       }
     }
-    return new Instance(home, config, await storage.create(), ephemeral);
+    return new Instance(home, config, await storage.create(), prepared, ephemeral);
   }
 
   get storage(): Storage {
     this.#assertOpen();
     return this.#storage;
+  }
+
+  /** The instance's run launcher, wrapped so that its invariants hold whatever the implementation. */
+  launcher(): Promise<ManagedRunLauncher> {
+    this.#assertOpen();
+    this.#launcher ??= (async () => {
+      const launcher = await this.#prepared.runLauncher.create();
+      return new ManagedRunLauncher(launcher, {
+        name: this.config.runLauncher.class,
+        storage: this.storage,
+        home: this.home,
+        computeLogs: await this.computeLogs(),
+        serializedInstance: () => this.serialize(),
+      });
+    })();
+    return this.#launcher;
+  }
+
+  coordinator(): Promise<RunCoordinator> {
+    this.#assertOpen();
+    this.#coordinator ??= this.#prepared.runCoordinator.create();
+    return this.#coordinator;
+  }
+
+  computeLogs(): Promise<ComputeLogManager> {
+    this.#assertOpen();
+    this.#computeLogs ??= this.#prepared.computeLogs.create();
+    return this.#computeLogs;
+  }
+
+  /** Creates a run of `job` (config and tags checked first: bad input creates nothing) and submits it. */
+  submitJobRun(options: SubmitJobRunOptions): Promise<RunRecord> {
+    return this.submitRun(newRunForJob(options));
+  }
+
+  /** Creates the run and hands it to the run coordinator, which launches it now or queues it. */
+  async submitRun(newRun: NewRun): Promise<RunRecord> {
+    return submitRun(this.storage, await this.coordinator(), (runId) => this.launchRun(runId), newRun);
+  }
+
+  /** NOT_STARTED|QUEUED → STARTING, then the run launcher starts a worker. */
+  async launchRun(runId: string): Promise<RunRecord> {
+    return launchRun(this.storage, await this.launcher(), runId);
+  }
+
+  /** Stops the run: CANCELING, SIGTERM (or equivalent), grace period, kill; see launch/terminate-run.ts. */
+  async terminateRun(runId: string, options: TerminateRunOptions = {}): Promise<TerminateRunResult> {
+    return terminateRun(this.storage, await this.launcher(), runId, options);
   }
 
   /** The runyard.yaml the config came from; null for defaults, config given in code, or ephemeral. */
@@ -174,6 +248,10 @@ export class Instance {
   }
 
   async #dispose(): Promise<void> {
+    const launcher = await this.#launcher?.catch(() => undefined);
+    await launcher?.dispose();
+    const coordinator = await this.#coordinator?.catch(() => undefined);
+    await coordinator?.dispose?.();
     await this.#storage.dispose();
     // Anything that did create the ephemeral home (e.g. compute logs) leaves nothing behind.
     if (this.ephemeral) await rm(this.home, { recursive: true, force: true });

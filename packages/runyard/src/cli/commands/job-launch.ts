@@ -1,0 +1,58 @@
+import { loadCodeLocation } from '../../code-location/load-code-location.js';
+import { newRunForJob } from '../../launch/submit-run.js';
+import { followRun } from '../../runs/follow-run.js';
+import { EXIT } from '../cli-error.js';
+import { type GlobalOptions, openInstance, parseTags, printJson } from '../command-context.js';
+import { formatEvent } from '../event-printer.js';
+import { StepProgress } from '../progress.js';
+import { readRunConfigFiles } from '../run-config-file.js';
+import { formatDuration, paint, statusColor } from '../style.js';
+
+export default async function jobLaunch(_args: string[], opts: Record<string, unknown>, globals: GlobalOptions) {
+  const location = await loadCodeLocation(String(opts.file));
+  const job = location.getJob(String(opts.job));
+  const newRun = newRunForJob({
+    job,
+    codeLocation: location.path,
+    source: 'cli',
+    runConfig: await readRunConfigFiles(opts.config as string[]),
+    tags: parseTags(opts.tag as string[]),
+  });
+  const json = Boolean(opts.json);
+
+  const instance = await openInstance(globals);
+  try {
+    const submitted = await instance.submitRun(newRun);
+    if (!opts.wait) {
+      if (json) printJson({ runId: submitted.runId, status: submitted.status, statusReason: submitted.statusReason ?? null });
+      else process.stdout.write(`${submitted.runId}\n`);
+      return submitted.status === 'FAILURE' ? EXIT.failed : EXIT.ok;
+    }
+
+    if (!json) process.stdout.write(`launched run ${submitted.runId}\n`);
+    const progress = new StepProgress();
+    // Ctrl-C stops following, not the run: it has its own worker and goes on.
+    const stop = new AbortController();
+    const onInterrupt = () => stop.abort();
+    process.once('SIGINT', onInterrupt);
+    const run = await followRun(instance.storage, submitted.runId, {
+      signal: stop.signal,
+      onEvent: (event) =>
+        json ? process.stdout.write(`${formatEvent(event, { json })}\n`) : progress.print(formatEvent(event), event),
+    });
+    process.off('SIGINT', onInterrupt);
+    progress.end();
+    if (!run) return EXIT.failed;
+    if (stop.signal.aborted && run.status !== 'SUCCESS') {
+      process.stderr.write(`stopped following run ${run.runId} (${run.status}); it goes on. Stop it with: runyard run terminate ${run.runId}\n`);
+      return EXIT.failed;
+    }
+    if (!json) {
+      const took = run.startTime && run.endTime ? ` in ${formatDuration(run.endTime - run.startTime)}` : '';
+      process.stdout.write(`run ${run.runId} ${paint(run.status, statusColor(run.status))}${took} (${progress.summary()})\n`);
+    }
+    return run.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
+  } finally {
+    await instance.dispose();
+  }
+}

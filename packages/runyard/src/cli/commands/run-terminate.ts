@@ -1,0 +1,10 @@
+import { findRun, type GlobalOptions, withInstance } from '../command-context.js';
+
+export default async function runTerminate(args: string[], opts: Record<string, unknown>, globals: GlobalOptions) {
+  const result = await withInstance(globals, async (instance) => {
+    const run = await findRun(instance, String(args[0]));
+    return instance.terminateRun(run.runId, { force: Boolean(opts.force) });
+  });
+  process.stdout.write(`${result.message}\n`);
+  return 0;
+}

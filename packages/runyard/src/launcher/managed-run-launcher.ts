@@ -1,0 +1,171 @@
+import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
+import { RunyardError } from '../errors.js';
+import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
+import type { RunRecord, WorkerRef } from '../runs/run-record.js';
+import type { Storage } from '../storage/storage.js';
+import type {
+  LaunchRunContext,
+  LauncherCapabilities,
+  RunLauncher,
+  TerminateResult,
+  WorkerCommand,
+  WorkerHealth,
+} from './run-launcher.js';
+
+export interface ManagedRunLauncherOptions {
+  /** The launcher's class name, for messages. */
+  readonly name: string;
+  readonly storage: Storage;
+  readonly home: string;
+  readonly computeLogs: ComputeLogManager;
+  /** The serialized instance handed to every worker. */
+  readonly serializedInstance: () => string;
+  /** Grace between the polite signal and the kill when the launcher does not say (10 s). */
+  readonly defaultGraceMs?: number;
+}
+
+export const DEFAULT_TERMINATE_GRACE_MS = 10_000;
+
+/**
+ * Wraps every launcher, built-in or custom, and owns the invariants once:
+ * - the worker's location is recorded on the run as soon as the launcher knows it;
+ * - a launch that throws fails the run (RUN_FAILURE with the launcher's message) and stops
+ *   anything the launcher had already started;
+ * - optional capabilities answer sensibly when the launcher lacks them;
+ * - dispose is idempotent, and calls after it throw.
+ */
+export class ManagedRunLauncher {
+  readonly #launcher: RunLauncher;
+  readonly #options: ManagedRunLauncherOptions;
+  #disposed: Promise<void> | undefined;
+
+  constructor(launcher: RunLauncher, options: ManagedRunLauncherOptions) {
+    this.#launcher = launcher;
+    this.#options = options;
+  }
+
+  get name(): string {
+    return this.#options.name;
+  }
+
+  get capabilities(): LauncherCapabilities {
+    return this.#launcher.capabilities;
+  }
+
+  /** The launcher itself, for tests and for plug-in specific calls. */
+  get inner(): RunLauncher {
+    return this.#launcher;
+  }
+
+  get graceMs(): number {
+    const own = (this.#launcher as { terminateGraceMs?: unknown }).terminateGraceMs;
+    return typeof own === 'number' ? own : (this.#options.defaultGraceMs ?? DEFAULT_TERMINATE_GRACE_MS);
+  }
+
+  /** Starts the worker for a STARTING run. On failure the run is FAILURE and nothing is left running. */
+  async launch(run: RunRecord, args: readonly string[] = ['worker', 'execute-run', run.runId]): Promise<RunRecord> {
+    this.#assertOpen();
+    const { storage } = this.#options;
+    let recorded: WorkerRef | undefined;
+    const ctx: LaunchRunContext = {
+      run,
+      worker: this.#workerCommand(args),
+      home: this.#options.home,
+      computeLogs: this.#options.computeLogs,
+      recordWorker: async (ref) => {
+        recorded = ref;
+        await storage.runs.updateRun(run.runId, { worker: ref });
+      },
+    };
+    try {
+      const ref = await this.#launcher.launchRun(ctx);
+      if (ref !== recorded) await ctx.recordWorker(ref);
+      return (await storage.runs.getRun(run.runId)) ?? run;
+    } catch (error) {
+      return this.#launchFailed(run, error, recorded);
+    }
+  }
+
+  /** Starts a new worker for a run whose worker died; the worker resumes it. */
+  async resume(run: RunRecord, resumeAttempt: number): Promise<RunRecord> {
+    this.#assertOpen();
+    if (!this.capabilities.resume || !this.#launcher.resumeRun)
+      throw new RunyardError(`${this.name} cannot resume runs`);
+    const args = ['worker', 'execute-run', run.runId, '--resume'];
+    const { storage } = this.#options;
+    const ref = await this.#launcher.resumeRun({
+      run,
+      worker: this.#workerCommand(args),
+      home: this.#options.home,
+      computeLogs: this.#options.computeLogs,
+      resumeAttempt,
+      recordWorker: async (r) => {
+        await storage.runs.updateRun(run.runId, { worker: r });
+      },
+    });
+    await storage.runs.updateRun(run.runId, { worker: ref });
+    return (await storage.runs.getRun(run.runId)) ?? run;
+  }
+
+  async terminate(run: RunRecord, options: { graceMs?: number } = {}): Promise<TerminateResult> {
+    this.#assertOpen();
+    return this.#launcher.terminate({ run, graceMs: options.graceMs ?? this.graceMs });
+  }
+
+  /** UNKNOWN when the launcher cannot tell, or when asking it failed (then `transient`). */
+  async checkHealth(run: RunRecord): Promise<WorkerHealth> {
+    this.#assertOpen();
+    if (!this.capabilities.healthCheck || !this.#launcher.checkRunWorkerHealth)
+      return { status: 'UNKNOWN', reason: `${this.name} cannot check worker health` };
+    try {
+      return await this.#launcher.checkRunWorkerHealth(run);
+    } catch (error) {
+      return { status: 'UNKNOWN', transient: true, reason: `health check failed: ${formatErrorChain(toErrorInfo(error))}` };
+    }
+  }
+
+  async debugInfo(run: RunRecord): Promise<string | undefined> {
+    this.#assertOpen();
+    if (!this.capabilities.debugInfo || !this.#launcher.debugInfo) return undefined;
+    try {
+      return await this.#launcher.debugInfo(run);
+    } catch (error) {
+      return `could not get debug info from ${this.name}: ${formatErrorChain(toErrorInfo(error))}`;
+    }
+  }
+
+  dispose(): Promise<void> {
+    this.#disposed ??= this.#launcher.dispose();
+    return this.#disposed;
+  }
+
+  #workerCommand(args: readonly string[]): WorkerCommand {
+    return { args, env: { RUNYARD_INSTANCE: this.#options.serializedInstance() } };
+  }
+
+  async #launchFailed(run: RunRecord, error: unknown, recorded: WorkerRef | undefined): Promise<RunRecord> {
+    const { storage } = this.#options;
+    const info = toErrorInfo(error);
+    let cleanup = '';
+    if (recorded) {
+      // The launcher got as far as starting something: stop it, so a failed run holds no compute.
+      try {
+        const result = await this.#launcher.terminate({ run: { ...run, worker: recorded }, graceMs: 0 });
+        cleanup = `; ${result.detail}`;
+      } catch (cleanupError) {
+        cleanup = `; stopping what it had started also failed: ${formatErrorChain(toErrorInfo(cleanupError))}`;
+      }
+    }
+    const message = `${this.name} failed to launch the run: ${formatErrorChain(info)}${cleanup}`;
+    await storage.events.appendEvents([{ runId: run.runId, type: 'ENGINE_EVENT', level: 'error', message, error: info }]);
+    const result = await storage.runs.transition(
+      { runId: run.runId, type: 'RUN_FAILURE', level: 'error', message, error: info },
+      { from: ['STARTING'], statusReason: message },
+    );
+    return result.run ?? run;
+  }
+
+  #assertOpen(): void {
+    if (this.#disposed) throw new RunyardError(`the run launcher ${this.name} has been disposed`);
+  }
+}

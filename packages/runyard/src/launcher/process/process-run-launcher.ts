@@ -1,0 +1,205 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { constants, hostname } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RunyardError } from '../../errors.js';
+import type { RunRecord, WorkerRef } from '../../runs/run-record.js';
+import { BaseRunLauncher } from '../base-run-launcher.js';
+import type {
+  LaunchRunContext,
+  LauncherCapabilities,
+  ResumeRunContext,
+  TerminateContext,
+  TerminateResult,
+  WorkerHealth,
+} from '../run-launcher.js';
+import { isOurGroupAlive, processStartTicks, signalGroup } from './process-identity.js';
+
+export interface ProcessRunLauncherConfig {
+  /** Seconds a worker has to stop after SIGTERM before SIGKILL. Default 10. */
+  readonly terminateGraceSeconds?: number;
+  /** Extra environment for every worker. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Node options for the worker process, e.g. `['--max-old-space-size=512']`. */
+  readonly execArgv?: readonly string[];
+}
+
+interface ProcessWorkerRef extends WorkerRef {
+  readonly launcher: 'ProcessRunLauncher';
+  readonly host: string;
+  readonly pid: number;
+  readonly pgid: number;
+  readonly startTicks?: string;
+  readonly exitFile: string;
+  readonly stderrPath: string;
+}
+
+const CLI = fileURLToPath(new URL('../../../bin/runyard.js', import.meta.url));
+const POLL_MS = 25;
+const KILL_WAIT_MS = 5_000;
+
+// The shell waits for the worker and writes its exit status, so a worker killed by SIGKILL (or the
+// OOM killer) still says how it ended, even though no Node process is its parent any more.
+const SUPERVISOR = '"$0" "$@"; code=$?; printf %s "$code" > "$RUNYARD_EXIT_FILE"; exit "$code"';
+
+/**
+ * The default launcher: each run gets its own OS process on this machine, in its own process
+ * group (so terminate reaches step processes too), with stdout and stderr captured to the
+ * instance's compute logs.
+ */
+export class ProcessRunLauncher extends BaseRunLauncher {
+  readonly #config: ProcessRunLauncherConfig;
+
+  constructor(config: ProcessRunLauncherConfig = {}) {
+    super();
+    this.#config = Object.freeze({ ...config });
+  }
+
+  override get capabilities(): LauncherCapabilities {
+    return { healthCheck: true, resume: true, debugInfo: true };
+  }
+
+  get terminateGraceMs(): number {
+    return (this.#config.terminateGraceSeconds ?? 10) * 1000;
+  }
+
+  launchRun(ctx: LaunchRunContext): Promise<WorkerRef> {
+    return this.#start(ctx);
+  }
+
+  override resumeRun(ctx: ResumeRunContext): Promise<WorkerRef> {
+    return this.#start(ctx);
+  }
+
+  async #start(ctx: LaunchRunContext): Promise<WorkerRef> {
+    const logs = ctx.computeLogs.localPaths(ctx.run.runId);
+    mkdirSync(path.dirname(logs.stdout), { recursive: true });
+    mkdirSync(path.dirname(logs.stderr), { recursive: true });
+    const exitFile = path.join(path.dirname(logs.stderr), 'worker.exit');
+    rmSync(exitFile, { force: true });
+    // Append, so a resumed worker's output follows the first one's.
+    const out = openSync(logs.stdout, 'a');
+    const err = openSync(logs.stderr, 'a');
+    try {
+      const child = spawn(
+        '/bin/sh',
+        ['-c', SUPERVISOR, process.execPath, ...(this.#config.execArgv ?? []), CLI, ...ctx.worker.args],
+        {
+          detached: true, // a new process group, led by the shell
+          stdio: ['ignore', out, err],
+          env: { ...process.env, ...this.#config.env, ...ctx.worker.env, RUNYARD_EXIT_FILE: exitFile },
+        },
+      );
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+      child.unref();
+      const pid = child.pid as number;
+      const ref: ProcessWorkerRef = {
+        launcher: 'ProcessRunLauncher',
+        host: hostname(),
+        pid,
+        pgid: pid,
+        startTicks: processStartTicks(pid),
+        exitFile,
+        stderrPath: logs.stderr,
+      };
+      await ctx.recordWorker(ref);
+      return ref;
+    } finally {
+      closeSync(out);
+      closeSync(err);
+    }
+  }
+
+  async terminate(ctx: TerminateContext): Promise<TerminateResult> {
+    const ref = this.#ref(ctx.run);
+    if (!ref) return { stopped: false, escalated: false, detail: 'no worker process was recorded for the run' };
+    if (!isOurGroupAlive(ref.pgid, ref.startTicks))
+      return { stopped: false, escalated: false, detail: `worker process group ${ref.pgid} had already exited` };
+    signalGroup(ref.pgid, 'SIGTERM');
+    if (await waitForExit(ref, ctx.graceMs))
+      return { stopped: true, escalated: false, detail: `sent SIGTERM to process group ${ref.pgid}; it exited` };
+    signalGroup(ref.pgid, 'SIGKILL');
+    if (!(await waitForExit(ref, KILL_WAIT_MS)))
+      throw new RunyardError(`process group ${ref.pgid} is still alive ${KILL_WAIT_MS} ms after SIGKILL`);
+    return {
+      stopped: true,
+      escalated: true,
+      detail: `process group ${ref.pgid} ignored SIGTERM for ${Math.round(ctx.graceMs / 1000)} s; killed it with SIGKILL`,
+    };
+  }
+
+  override async checkRunWorkerHealth(run: RunRecord): Promise<WorkerHealth> {
+    const ref = this.#ref(run);
+    if (!ref) return { status: 'NOT_FOUND', reason: 'no worker process was recorded for the run' };
+    if (isOurGroupAlive(ref.pgid, ref.startTicks)) return { status: 'RUNNING' };
+    const code = readExitCode(ref.exitFile);
+    if (code === undefined) return { status: 'NOT_FOUND', reason: `worker process ${ref.pid} is gone and left no exit status` };
+    if (code === 0) return { status: 'SUCCESS', exitCode: 0, reason: 'worker exited with code 0' };
+    // A shell reports death by signal N as 128 + N.
+    if (code > 128) {
+      const signal = signalName(code - 128);
+      return { status: 'FAILED', signal, reason: `worker process was killed by ${signal}` };
+    }
+    return { status: 'FAILED', exitCode: code, reason: `worker process exited with code ${code}` };
+  }
+
+  override async debugInfo(run: RunRecord): Promise<string | undefined> {
+    const ref = this.#ref(run);
+    if (!ref) return undefined;
+    const health = await this.checkRunWorkerHealth(run);
+    const lines = [`worker pid ${ref.pid} (process group ${ref.pgid}) on ${ref.host}: ${health.status}${health.reason ? `, ${health.reason}` : ''}`];
+    const tail = tailOf(ref.stderrPath, 20);
+    if (tail) lines.push(`last lines of stderr:\n${tail}`);
+    return lines.join('\n');
+  }
+
+  toConfig() {
+    return { class: 'ProcessRunLauncher', config: { ...this.#config } as Record<string, unknown> };
+  }
+
+  #ref(run: RunRecord): ProcessWorkerRef | undefined {
+    const ref = run.worker;
+    if (!ref || ref.launcher !== 'ProcessRunLauncher' || typeof ref.pgid !== 'number') return undefined;
+    if (ref.host !== hostname())
+      throw new RunyardError(`run ${run.runId}'s worker runs on host '${String(ref.host)}'; reach it from that host`, {
+        userError: true,
+      });
+    return ref as ProcessWorkerRef;
+  }
+}
+
+async function waitForExit(ref: ProcessWorkerRef, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (isOurGroupAlive(ref.pgid, ref.startTicks)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  return true;
+}
+
+function readExitCode(file: string): number | undefined {
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    return text === '' ? undefined : Number(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function signalName(signo: number): string {
+  const name = Object.entries(constants.signals).find(([, n]) => n === signo)?.[0];
+  return name ?? `signal ${signo}`;
+}
+
+function tailOf(file: string, lines: number): string | undefined {
+  try {
+    const text = readFileSync(file, 'utf8').trimEnd();
+    return text ? text.split('\n').slice(-lines).join('\n') : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,91 @@
+import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
+import type { RunRecord, WorkerRef } from '../runs/run-record.js';
+
+/** What a launcher can do beyond launching and terminating; the daemon only asks for what is declared. */
+export interface LauncherCapabilities {
+  /** `checkRunWorkerHealth` tells whether the worker is alive, and how it ended. */
+  readonly healthCheck: boolean;
+  /** `resumeRun` starts a new worker for a run whose worker died; succeeded steps are not run again. */
+  readonly resume: boolean;
+  /** `debugInfo` explains a stuck or dead worker (exit code, OOM, last log lines). */
+  readonly debugInfo: boolean;
+}
+
+/** How to start a run worker: the command every launcher runs, wherever it runs it. */
+export interface WorkerCommand {
+  /** Arguments after `runyard`, e.g. `['worker', 'execute-run', <runId>]`. */
+  readonly args: readonly string[];
+  /**
+   * Environment the worker needs: `RUNYARD_INSTANCE` holds the serialized instance config, so the
+   * worker rebuilds the same instance (storage, launcher) wherever it runs.
+   */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface LaunchRunContext {
+  /** The run, already STARTING. */
+  readonly run: RunRecord;
+  readonly worker: WorkerCommand;
+  /** The instance's home directory (IO manager files live under it by default). */
+  readonly home: string;
+  /** Where a worker on this machine should write its stdout and stderr. */
+  readonly computeLogs: ComputeLogManager;
+  /**
+   * Records where the worker is as soon as the launcher knows, before waiting on anything else,
+   * so that if this process dies mid-launch another one can still find and stop the worker.
+   */
+  recordWorker(ref: WorkerRef): Promise<void>;
+}
+
+export interface ResumeRunContext extends LaunchRunContext {
+  /** 1 for the first resume. */
+  readonly resumeAttempt: number;
+}
+
+export interface TerminateContext {
+  /** The run, with `worker` as recorded at launch. */
+  readonly run: RunRecord;
+  /** How long the worker may take to stop after the polite signal before it is killed. */
+  readonly graceMs: number;
+}
+
+export interface TerminateResult {
+  /** False when there was nothing to stop (no worker recorded, or it had already exited). */
+  readonly stopped: boolean;
+  /** True when the worker ignored the polite signal and had to be killed. */
+  readonly escalated: boolean;
+  /** One line for people: what was done. */
+  readonly detail: string;
+}
+
+export type WorkerHealthStatus = 'RUNNING' | 'NOT_FOUND' | 'FAILED' | 'SUCCESS' | 'UNKNOWN';
+
+export interface WorkerHealth {
+  readonly status: WorkerHealthStatus;
+  /** Why, for people: "exited with code 1", "killed by SIGKILL", "container OOMKilled". */
+  readonly reason?: string;
+  /** The answer may change by itself soon (an API timeout, a pod still scheduling). */
+  readonly transient?: boolean;
+  readonly exitCode?: number;
+  readonly signal?: string;
+}
+
+/**
+ * Turns "run R is STARTING" into a running run worker somewhere, and can stop it, check it and
+ * (optionally) resume it. Implementations extend BaseRunLauncher, which supplies defaults for the
+ * optional parts; the instance wraps every launcher in a ManagedRunLauncher that owns the
+ * invariants (a launch that throws fails the run; dispose is idempotent).
+ */
+export interface RunLauncher {
+  readonly capabilities: LauncherCapabilities;
+  /** Starts the worker and returns where it is. Runs only for a run that is STARTING. */
+  launchRun(ctx: LaunchRunContext): Promise<WorkerRef>;
+  /** Stops the run's worker: a polite signal, the grace period, then a kill. Idempotent. */
+  terminate(ctx: TerminateContext): Promise<TerminateResult>;
+  checkRunWorkerHealth?(run: RunRecord): Promise<WorkerHealth>;
+  resumeRun?(ctx: ResumeRunContext): Promise<WorkerRef>;
+  debugInfo?(run: RunRecord): Promise<string | undefined>;
+  /** The `{ class, module?, config }` that rebuilds this launcher in another process. */
+  toConfig?(): { readonly module?: string; readonly class: string; readonly config?: Record<string, unknown> };
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,45 @@
+import type { RunEvent } from '../events/run-event.js';
+import type { RunRecord } from './run-record.js';
+import { isTerminalStatus } from './run-status.js';
+import type { Storage } from '../storage/storage.js';
+
+export interface FollowRunOptions {
+  /** Start after this event id (0: from the beginning). */
+  readonly afterId?: number;
+  readonly pollMs?: number;
+  readonly signal?: AbortSignal;
+  readonly onEvent: (event: RunEvent) => void;
+}
+
+const DEFAULT_POLL_MS = 25;
+const BATCH = 500;
+
+/**
+ * Calls `onEvent` for each of the run's events, in order, as they are stored, until the run
+ * reaches a terminal status and every event before it has been delivered. Resolves with the run.
+ */
+export async function followRun(storage: Storage, runId: string, options: FollowRunOptions): Promise<RunRecord | undefined> {
+  let afterId = options.afterId ?? 0;
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  for (;;) {
+    // Read the status before the events: if it is terminal now, every event written before the
+    // terminal one is already stored, so the read below sees them all.
+    const run = await storage.runs.getRun(runId);
+    let events: RunEvent[];
+    do {
+      events = await storage.events.getEvents(runId, { afterId, limit: BATCH });
+      for (const event of events) {
+        afterId = event.id;
+        options.onEvent(event);
+      }
+    } while (events.length === BATCH);
+    if (!run || isTerminalStatus(run.status) || options.signal?.aborted) return run;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, pollMs);
+      options.signal?.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+}

@@ -1,0 +1,125 @@
+import { hostname } from 'node:os';
+import { loadCodeLocation } from '../code-location/load-code-location.js';
+import { executeRun } from '../engine/run-execution.js';
+import { RunNotFoundError } from '../errors.js';
+import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
+import type { RunEvent } from '../events/run-event.js';
+import type { Instance } from '../instance/instance.js';
+import type { RunRecord } from '../runs/run-record.js';
+import { completedStepsFromEvents } from './completed-steps.js';
+import { createRunIOManager } from './run-io-manager.js';
+
+export interface RunWorkerOptions {
+  readonly instance: Instance;
+  readonly runId: string;
+  /** Take over a STARTED run whose worker died, skipping the steps that already succeeded. */
+  readonly resume?: boolean;
+  /** After SIGTERM, how long running steps may take to stop before the worker records RUN_CANCELED and exits. */
+  readonly cancelWaitMs?: number;
+  readonly onEvent?: (event: RunEvent) => void;
+}
+
+export interface RunWorkerResult {
+  /** 0 when the run succeeded; 1 when it failed, was cancelled, or this worker refused it. */
+  readonly exitCode: number;
+  readonly run: RunRecord | undefined;
+  readonly refused?: string;
+}
+
+const DEFAULT_CANCEL_WAIT_MS = 5_000;
+
+/**
+ * The run worker (`runyard worker execute-run <runId>`): claims the run (STARTING → STARTED, or a
+ * lease on a STARTED run when resuming), heartbeats into storage, loads the code location, runs
+ * the job's executor, and on SIGTERM stops starting steps, stops running ones and records
+ * RUN_CANCELED. A second worker for the same run refuses, records why, and leaves the run alone.
+ */
+export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerResult> {
+  const { instance, runId } = options;
+  const storage = instance.storage;
+  const run = await storage.runs.getRun(runId);
+  if (!run) throw new RunNotFoundError(runId);
+  const me = `${hostname()}:${process.pid}`;
+  const heartbeatMs = instance.config.runWorker.heartbeatIntervalSeconds * 1000;
+  const leaseName = `run-worker:${runId}`;
+  // The lease outlives a missed heartbeat or two, but not a dead worker, so a resume can take over.
+  const leaseTtlMs = Math.max(heartbeatMs * 3, instance.config.runMonitoring.heartbeatTimeoutSeconds * 1000);
+
+  const lease = await storage.daemon.acquireLease(leaseName, me, leaseTtlMs);
+  if (!lease.acquired) return refuse(instance, run, me, `worker ${lease.lease.holder} holds the run`);
+  if (!options.resume && run.status !== 'STARTING')
+    return refuse(instance, run, me, `the run is ${run.status}, not STARTING`);
+
+  const heartbeat = async () => {
+    await storage.runs.updateRun(runId, { workerHeartbeatAt: Date.now() });
+    await storage.daemon.acquireLease(leaseName, me, leaseTtlMs);
+  };
+  await heartbeat();
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), heartbeatMs);
+  timer.unref();
+
+  const controller = new AbortController();
+  let giveUpTimer: NodeJS.Timeout | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) return;
+    controller.abort(new Error(`the run worker received ${signal}`));
+    // Ops that ignore the abort must not keep the run from ending CANCELED.
+    giveUpTimer = setTimeout(() => void giveUp(instance, runId, signal), options.cancelWaitMs ?? DEFAULT_CANCEL_WAIT_MS);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  try {
+    const io = createRunIOManager(instance);
+    const completedSteps = options.resume
+      ? await completedStepsFromEvents(runId, await storage.events.getEvents(runId, { types: ['STEP_SUCCESS'] }), io)
+      : undefined;
+    const codeLocation = run.origin.codeLocation;
+    const result = await executeRun({
+      storage,
+      run,
+      job: async () => (await loadCodeLocation(codeLocation)).getJob(run.jobName),
+      codeLocation,
+      startFrom: ['STARTING'],
+      resume: options.resume,
+      completedSteps,
+      io,
+      signal: controller.signal,
+      onEvent: options.onEvent,
+    });
+    if (!result.started) return refuse(instance, run, me, `the run is ${result.run?.status ?? 'gone'}`);
+    return { exitCode: result.run.status === 'SUCCESS' ? 0 : 1, run: result.run };
+  } finally {
+    clearTimeout(giveUpTimer);
+    clearInterval(timer);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await storage.daemon.releaseLease(leaseName, me).catch(() => undefined);
+  }
+}
+
+async function refuse(instance: Instance, run: RunRecord, me: string, why: string): Promise<RunWorkerResult> {
+  const message = `run worker ${me} refused to run: ${why}`;
+  await instance.storage.events.appendEvents([
+    { runId: run.runId, type: 'ENGINE_EVENT', level: 'warning', message, data: { worker: me } },
+  ]);
+  return { exitCode: 1, run: await instance.storage.runs.getRun(run.runId), refused: message };
+}
+
+/** Steps that ignored the abort are still running: record the cancel ourselves and leave. */
+async function giveUp(instance: Instance, runId: string, signal: NodeJS.Signals): Promise<void> {
+  try {
+    await instance.storage.runs.transition(
+      {
+        runId,
+        type: 'RUN_CANCELED',
+        level: 'warning',
+        message: `run was cancelled (${signal}); steps still running did not stop in time and were abandoned`,
+      },
+      { from: ['STARTED', 'CANCELING'] },
+    );
+  } catch (error) {
+    process.stderr.write(`runyard worker: could not record the cancel: ${formatErrorChain(toErrorInfo(error))}\n`);
+  }
+  process.exit(1);
+}
