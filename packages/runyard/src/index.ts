@@ -103,3 +103,31 @@ export type {
 } from './storage/schedule-storage.js';
 export { SqliteStorage, type SqliteStorageConfig, type SqliteStorageOptions } from './storage/sqlite/sqlite-storage.js';
 export type { MigrationResult, Storage, StorageInfo } from './storage/storage.js';
+
+export type {
+  LaunchRunContext,
+  LauncherCapabilities,
+  ResumeRunContext,
+  RunLauncher,
+  TerminateContext,
+  TerminateResult,
+  WorkerCommand,
+  WorkerHealth,
+  WorkerHealthStatus,
+} from './launcher/run-launcher.js';
+export { BaseRunLauncher } from './launcher/base-run-launcher.js';
+export { ManagedRunLauncher, type ManagedRunLauncherOptions } from './launcher/managed-run-launcher.js';
+export { ProcessRunLauncher, type ProcessRunLauncherConfig } from './launcher/process/process-run-launcher.js';
+export type { RunCoordinator, SubmitRunContext } from './coordinator/run-coordinator.js';
+export { ImmediateRunCoordinator } from './coordinator/immediate-run-coordinator.js';
+export type { ComputeLogManager, LogChunk, LogStream } from './compute-logs/compute-log-manager.js';
+export { LocalComputeLogManager, type LocalComputeLogManagerConfig } from './compute-logs/local-compute-log-manager.js';
+export { RunNotLaunchableError } from './launch/launch-run.js';
+export { newRunForJob, type SubmitJobRunOptions } from './launch/submit-run.js';
+export type { TerminateRunOptions, TerminateRunResult } from './launch/terminate-run.js';
+export { followRun, type FollowRunOptions } from './runs/follow-run.js';
+export { stepStatsFromEvents, type StepStats, type StepStatus } from './events/step-stats.js';
+export { runWorker, type RunWorkerOptions, type RunWorkerResult } from './worker/run-worker.js';
+export type { IOManager, OutputKey } from './engine/io-manager.js';
+export { InMemoryIOManager } from './engine/io-manager.js';
+export type { Executor, ExecutorContext, ExecutionOutcome } from './engine/executor.js';

@@ -1,14 +1,14 @@
 /**
- * Conformance suites for Runyard's extension points: a third-party storage proves it behaves like
- * the built-in ones by running the same tests.
+ * Conformance suites for Runyard's extension points. Each is a vitest `describe` block that a
+ * storage or launcher implementation runs against itself:
  *
- *   // my-storage.test.ts
- *   import { storageConformance } from '@runyard/testing';
- *   import { MyStorage } from '../src/my-storage.js';
- *
- *   storageConformance('MyStorage', async () => {
- *     const storage = await MyStorage.open({ url: process.env.DATABASE_URL });
- *     return { storage, cleanup: () => dropTestSchema() };
- *   });
+ *   import { runLauncherConformance, storageConformance } from '@runyard/testing';
+ *   storageConformance('MyStorage', async () => ({ storage: await MyStorage.open(...) }));
  */
-export { type StorageFactory, storageConformance } from './storage-conformance.js';
+export { storageConformance, type StorageFactory } from './storage-conformance.js';
+export {
+  CONFORMANCE_JOBS,
+  type LauncherConformanceOptions,
+  type LauncherConformanceSetup,
+  runLauncherConformance,
+} from './launcher-conformance.js';

@@ -22,6 +22,11 @@ export interface ExecuteJobOptions {
   readonly io?: IOManager;
   /** Recorded as the run's origin. */
   readonly origin?: RunOrigin;
+  /**
+   * Where step processes load the job from (a file path or package name), for executors that run
+   * steps in other processes. Default: the origin's code location, when an origin is given.
+   */
+  readonly codeLocation?: string;
 }
 
 export interface ExecuteJobResult {
@@ -61,6 +66,7 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
       startFrom: ['NOT_STARTED'],
       signal: options.signal,
       io: options.io,
+      codeLocation: options.codeLocation ?? options.origin?.codeLocation,
       onEvent: (event) => {
         events.push(event);
         options.onEvent?.(event);

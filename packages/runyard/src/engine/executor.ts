@@ -14,6 +14,11 @@ export interface ExecutorContext {
   /** Each step's parsed config (see run-config.ts). */
   readonly stepConfigs: ReadonlyMap<string, unknown>;
   readonly emit: EmitFn;
+  /**
+   * Resolves once every event emitted so far is stored. Awaited after a step's start event and
+   * before its op runs, so a worker killed by its op still shows which step it was running.
+   */
+  readonly flush?: () => Promise<void>;
   /** Aborted when the run is cancelled: start no new step, and tell running ones to stop. */
   readonly signal: AbortSignal;
   /** Where outputs are stored for other processes and later runs; in-memory when absent. */

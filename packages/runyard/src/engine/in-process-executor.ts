@@ -1,8 +1,8 @@
 import type { StepNode } from '../definitions/job-graph.js';
-import { retryDelayMs } from '../definitions/retry-policy.js';
 import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
 import type { ExecutionOutcome, Executor, ExecutorContext } from './executor.js';
 import { runStepAttempt } from './step-attempt.js';
+import { runStepWithRetries } from './step-retry.js';
 import { StepScheduler } from './step-scheduler.js';
 
 export interface InProcessExecutorOptions {
@@ -72,47 +72,28 @@ export class InProcessExecutor implements Executor {
   ): Promise<boolean> {
     try {
       const inputs = await gatherInputs(ctx, step, outputs, completed);
-      const maxRetries = step.op.retryPolicy?.maxRetries ?? 0;
-      for (let attempt = 1; ; attempt++) {
-        const result = await runStepAttempt({
-          runId: ctx.runId,
-          jobName: ctx.job.name,
-          tags: ctx.tags,
-          step,
-          config: ctx.stepConfigs.get(step.key),
-          inputs,
-          attempt,
-          signal: ctx.signal,
-          emit: ctx.emit,
-        });
-        if (result.ok) {
-          outputs.set(step.key, result.output);
-          await ctx.io?.storeOutput({ runId: ctx.runId, stepKey: step.key }, result.output);
-          return true;
-        }
-        if (attempt <= maxRetries && !ctx.signal.aborted) {
-          const delayMs = retryDelayMs(step.op.retryPolicy ?? { maxRetries }, attempt);
-          ctx.emit({
-            type: 'STEP_UP_FOR_RETRY',
-            stepKey: step.key,
-            level: 'warning',
-            message: `step '${step.key}' failed (attempt ${attempt} of ${maxRetries + 1}); retrying in ${delayMs} ms: ${formatErrorChain(result.error)}`,
-            data: { attempt, delayMs, maxRetries },
-            error: result.error,
-          });
-          await sleep(delayMs, ctx.signal);
-          if (!ctx.signal.aborted) continue;
-        }
-        ctx.emit({
-          type: 'STEP_FAILURE',
-          stepKey: step.key,
-          level: 'error',
-          message: `step '${step.key}' failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${formatErrorChain(result.error)}`,
-          data: { attempt },
-          error: result.error,
-        });
-        return false;
-      }
+      const result = await runStepWithRetries({
+        step,
+        signal: ctx.signal,
+        emit: ctx.emit,
+        runAttempt: (attempt) =>
+          runStepAttempt({
+            runId: ctx.runId,
+            jobName: ctx.job.name,
+            tags: ctx.tags,
+            step,
+            config: ctx.stepConfigs.get(step.key),
+            inputs,
+            attempt,
+            signal: ctx.signal,
+            emit: ctx.emit,
+            flush: ctx.flush,
+          }),
+      });
+      if (!result.ok) return false;
+      outputs.set(step.key, result.output);
+      await ctx.io?.storeOutput({ runId: ctx.runId, stepKey: step.key }, result.output);
+      return true;
     } catch (error) {
       // Loading an input or storing an output failed: that is this step's failure too.
       const info = toErrorInfo(error);
@@ -146,17 +127,4 @@ export async function gatherInputs(
       source.kind === 'single' ? await outputOf(source.from) : await Promise.all(source.from.map(outputOf));
   }
   return inputs;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -12,6 +12,22 @@ export interface IOManager {
   storeOutput(key: OutputKey, value: unknown): void | Promise<void>;
   loadOutput(key: OutputKey): unknown | Promise<unknown>;
   hasOutput(key: OutputKey): boolean | Promise<boolean>;
+  /**
+   * How another process (a step process of the multiprocess executor) builds the same IO manager.
+   * Without it, outputs cannot leave this process.
+   */
+  toChildConfig?(): IOManagerChildConfig;
+}
+
+/**
+ * An IO manager written as data, like a component in runyard.yaml: built-ins are named by `class`
+ * alone; a custom one adds the `module` that exports the class (a package name, an absolute path
+ * or a file: URL such as `import.meta.url`), and is built with `new Class(config)`.
+ */
+export interface IOManagerChildConfig {
+  readonly module?: string;
+  readonly class: string;
+  readonly config: unknown;
 }
 
 export class InMemoryIOManager implements IOManager {

@@ -91,6 +91,7 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
       tags: args.run.tags,
       stepConfigs,
       emit: writer.emit,
+      flush: () => writer.flush(),
       signal: args.signal ?? new AbortController().signal,
       io: args.io,
       completedSteps: args.completedSteps,

@@ -15,6 +15,8 @@ export interface StepAttemptArgs {
   readonly attempt: number;
   readonly signal: AbortSignal;
   readonly emit: EmitFn;
+  /** Stores the start event before op code runs (see ExecutorContext.flush). */
+  readonly flush?: () => Promise<void>;
 }
 
 export type StepAttemptResult =
@@ -44,6 +46,7 @@ export async function runStepAttempt(args: StepAttemptArgs): Promise<StepAttempt
         },
   );
   try {
+    await args.flush?.();
     const inputs = checkInputs(step, args.inputs);
     const ctx: OpContext<unknown> = {
       runId: args.runId,

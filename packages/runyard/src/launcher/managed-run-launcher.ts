@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
 import { RunyardError } from '../errors.js';
 import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
@@ -25,6 +26,9 @@ export interface ManagedRunLauncherOptions {
 }
 
 export const DEFAULT_TERMINATE_GRACE_MS = 10_000;
+
+/** Runyard's CLI script in this installation (dist/launcher → bin). */
+const RUNYARD_CLI = fileURLToPath(new URL('../../bin/runyard.js', import.meta.url));
 
 /**
  * Wraps every launcher, built-in or custom, and owns the invariants once:
@@ -140,28 +144,40 @@ export class ManagedRunLauncher {
   }
 
   #workerCommand(args: readonly string[]): WorkerCommand {
-    return { args, env: { RUNYARD_INSTANCE: this.#options.serializedInstance() } };
+    return { args, env: { RUNYARD_INSTANCE: this.#options.serializedInstance() }, localCommand: [process.execPath, RUNYARD_CLI] };
   }
 
   async #launchFailed(run: RunRecord, error: unknown, recorded: WorkerRef | undefined): Promise<RunRecord> {
     const { storage } = this.#options;
     const info = toErrorInfo(error);
-    let cleanup = '';
+    const message = `${this.name} failed to launch the run: ${formatErrorChain(info)}`;
+    await storage.events.appendEvents([{ runId: run.runId, type: 'ENGINE_EVENT', level: 'error', message, error: info }]);
+    // Failed first, from STARTED too: a worker the launcher did start may already have claimed the
+    // run, and must find it finished rather than record an end of its own.
+    const result = await storage.runs.transition(
+      { runId: run.runId, type: 'RUN_FAILURE', level: 'error', message, error: info },
+      { from: ['STARTING', 'STARTED'], statusReason: message },
+    );
     if (recorded) {
       // The launcher got as far as starting something: stop it, so a failed run holds no compute.
       try {
-        const result = await this.#launcher.terminate({ run: { ...run, worker: recorded }, graceMs: 0 });
-        cleanup = `; ${result.detail}`;
+        const stop = await this.#launcher.terminate({ run: { ...run, worker: recorded }, graceMs: 0 });
+        await storage.events.appendEvents([
+          { runId: run.runId, type: 'ENGINE_EVENT', message: `cleaned up after the failed launch: ${stop.detail}` },
+        ]);
       } catch (cleanupError) {
-        cleanup = `; stopping what it had started also failed: ${formatErrorChain(toErrorInfo(cleanupError))}`;
+        const cleanup = toErrorInfo(cleanupError);
+        await storage.events.appendEvents([
+          {
+            runId: run.runId,
+            type: 'ENGINE_EVENT',
+            level: 'error',
+            message: `could not stop what ${this.name} had started: ${formatErrorChain(cleanup)}`,
+            error: cleanup,
+          },
+        ]);
       }
     }
-    const message = `${this.name} failed to launch the run: ${formatErrorChain(info)}${cleanup}`;
-    await storage.events.appendEvents([{ runId: run.runId, type: 'ENGINE_EVENT', level: 'error', message, error: info }]);
-    const result = await storage.runs.transition(
-      { runId: run.runId, type: 'RUN_FAILURE', level: 'error', message, error: info },
-      { from: ['STARTING'], statusReason: message },
-    );
     return result.run ?? run;
   }
 

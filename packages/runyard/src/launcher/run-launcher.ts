@@ -20,6 +20,11 @@ export interface WorkerCommand {
    * worker rebuilds the same instance (storage, launcher) wherever it runs.
    */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * The executable and leading arguments that run `runyard` on this machine (Node and Runyard's
+   * CLI script). Launchers that start workers elsewhere (an image, a pod) use their own `runyard`.
+   */
+  readonly localCommand: readonly string[];
 }
 
 export interface LaunchRunContext {

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RunyardError } from '../../errors.js';
 import type { RunRecord, WorkerRef } from '../../runs/run-record.js';
 import { BaseRunLauncher } from '../base-run-launcher.js';
@@ -35,7 +34,6 @@ interface ProcessWorkerRef extends WorkerRef {
   readonly stderrPath: string;
 }
 
-const CLI = fileURLToPath(new URL('../../../bin/runyard.js', import.meta.url));
 const POLL_MS = 25;
 const KILL_WAIT_MS = 5_000;
 
@@ -84,7 +82,7 @@ export class ProcessRunLauncher extends BaseRunLauncher {
     try {
       const child = spawn(
         '/bin/sh',
-        ['-c', SUPERVISOR, process.execPath, ...(this.#config.execArgv ?? []), CLI, ...ctx.worker.args],
+        ['-c', SUPERVISOR, ...withExecArgv(ctx.worker.localCommand, this.#config.execArgv), ...ctx.worker.args],
         {
           detached: true, // a new process group, led by the shell
           stdio: ['ignore', out, err],
@@ -170,6 +168,12 @@ export class ProcessRunLauncher extends BaseRunLauncher {
       });
     return ref as ProcessWorkerRef;
   }
+}
+
+/** Node options go between the node executable and the script. */
+function withExecArgv(command: readonly string[], execArgv: readonly string[] = []): string[] {
+  const [node, ...rest] = command;
+  return [node as string, ...execArgv, ...rest];
 }
 
 async function waitForExit(ref: ProcessWorkerRef, ms: number): Promise<boolean> {

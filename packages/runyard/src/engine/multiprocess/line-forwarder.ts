@@ -1,0 +1,60 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** A partial line longer than this is written out without waiting for its end. */
+const MAX_PENDING = 64 * 1024;
+
+/**
+ * Copies a step process's stdout or stderr to the run worker's own, whole lines at a time, so the
+ * lines of steps that print at once do not cut into each other. Lines are not prefixed: the
+ * worker's compute logs hold the same text as when the steps run in process. It also keeps the
+ * last lines, for the error that reports a crash.
+ */
+export class LineForwarder {
+  readonly #target: Writable;
+  readonly #keep: number;
+  readonly #tail: string[] = [];
+  #pending = '';
+
+  constructor(source: Readable, target: Writable, keepLines = 0) {
+    this.#target = target;
+    this.#keep = keepLines;
+    source.setEncoding('utf8');
+    source.on('data', (chunk: string) => this.#push(chunk));
+    source.on('end', () => this.#flush());
+  }
+
+  /** The last lines seen (up to `keepLines`), the unfinished one included. */
+  get tail(): string[] {
+    const lines = this.#pending ? [...this.#tail, this.#pending] : [...this.#tail];
+    return lines.slice(-this.#keep);
+  }
+
+  #push(chunk: string): void {
+    const text = this.#pending + chunk;
+    const end = text.lastIndexOf('\n') + 1;
+    if (end === 0 && text.length < MAX_PENDING) {
+      this.#pending = text;
+      return;
+    }
+    const whole = end === 0 ? text : text.slice(0, end);
+    this.#pending = end === 0 ? '' : text.slice(end);
+    this.#target.write(whole);
+    this.#remember(whole);
+  }
+
+  #flush(): void {
+    if (!this.#pending) return;
+    const rest = this.#pending;
+    this.#pending = '';
+    this.#target.write(rest.endsWith('\n') ? rest : `${rest}\n`);
+    this.#remember(rest);
+  }
+
+  #remember(text: string): void {
+    if (this.#keep === 0) return;
+    const lines = text.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    for (const line of lines) this.#tail.push(line.replace(/\r$/, ''));
+    if (this.#tail.length > this.#keep) this.#tail.splice(0, this.#tail.length - this.#keep);
+  }
+}

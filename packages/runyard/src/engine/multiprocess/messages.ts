@@ -1,0 +1,149 @@
+/**
+ * The protocol between the multiprocess executor (the parent, in the run worker) and its step
+ * processes (the children, `step-process.ts`). Both sides import this file and nothing else to
+ * talk to each other. Messages travel over Node's IPC channel with `serialization: 'advanced'`
+ * (structured clone), and each side checks what it receives with the guards below.
+ *
+ *   parent                                   child
+ *   fork(step-process.js, [boot JSON]) ───►  loads the code location and the job
+ *                                      ◄───  ready | load_error (then exits)
+ *   run_step ─────────────────────────────►  loads inputs, runs one attempt
+ *                                      ◄───  event … event (in order)
+ *                                      ◄───  result (ok, or an error), then exits
+ *   cancel (and SIGTERM) ─────────────────►  aborts the op's ctx.signal
+ *
+ * A child that exits without a result crashed; the parent tells how from its exit code or signal.
+ */
+import type { ErrorInfo } from '../../events/error-info.js';
+import type { EmitEvent } from '../event-writer.js';
+import type { IOManagerChildConfig } from '../io-manager.js';
+
+/** What a step process loads while it waits for work; given as JSON in `argv[2]`. */
+export interface StepProcessBoot {
+  /** As the run has it: a file path or a package name, resolved from `cwd`. */
+  readonly codeLocation: string;
+  readonly cwd: string;
+  readonly jobName: string;
+}
+
+// ── parent → child ──────────────────────────────────────────────────────────────────────────
+
+export interface RunStepMessage {
+  readonly type: 'run_step';
+  readonly runId: string;
+  readonly jobName: string;
+  readonly stepKey: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** The step's parsed config. */
+  readonly config: unknown;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Every upstream step → the run that holds its output (this run, or an earlier one on resume). */
+  readonly inputSources: Readonly<Record<string, string>>;
+  /** How the child builds the IO manager that inputs are loaded from and the output stored to. */
+  readonly ioManager: IOManagerChildConfig;
+}
+
+/** Stop: abort the op's signal (SIGTERM does the same, for a child whose IPC is busy). */
+export interface CancelMessage {
+  readonly type: 'cancel';
+}
+
+export type ParentMessage = RunStepMessage | CancelMessage;
+
+// ── child → parent ──────────────────────────────────────────────────────────────────────────
+
+/** The code location and the job are loaded: send `run_step`. */
+export interface ReadyMessage {
+  readonly type: 'ready';
+}
+
+/** An event of the attempt, for the parent to record, in the order the child emitted them. */
+export interface EventMessage {
+  readonly type: 'event';
+  readonly event: EmitEvent;
+}
+
+export type ResultMessage =
+  | { readonly type: 'result'; readonly ok: true }
+  | {
+      readonly type: 'result';
+      readonly ok: false;
+      readonly error: ErrorInfo;
+      /** False when another attempt would fail the same way (inputs or output, not the op). */
+      readonly retryable: boolean;
+    };
+
+/** The code location or the job could not be loaded; the child exits after sending it. */
+export interface LoadErrorMessage {
+  readonly type: 'load_error';
+  readonly error: ErrorInfo;
+}
+
+export type ChildMessage = ReadyMessage | EventMessage | ResultMessage | LoadErrorMessage;
+
+// ── guards: cheap checks of the shape, not of every field's content ─────────────────────────
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+function isErrorInfo(value: unknown): value is ErrorInfo {
+  return isObject(value) && typeof value.name === 'string' && typeof value.message === 'string';
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return isObject(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
+export function isParentMessage(value: unknown): value is ParentMessage {
+  if (!isObject(value)) return false;
+  switch (value.type) {
+    case 'cancel':
+      return true;
+    case 'run_step':
+      return (
+        typeof value.runId === 'string' &&
+        typeof value.jobName === 'string' &&
+        typeof value.stepKey === 'string' &&
+        typeof value.attempt === 'number' &&
+        isStringRecord(value.tags) &&
+        isStringRecord(value.inputSources) &&
+        isObject(value.ioManager) &&
+        typeof value.ioManager.class === 'string'
+      );
+    default:
+      return false;
+  }
+}
+
+export function isChildMessage(value: unknown): value is ChildMessage {
+  if (!isObject(value)) return false;
+  switch (value.type) {
+    case 'ready':
+      return true;
+    case 'event':
+      return isObject(value.event) && typeof value.event.type === 'string';
+    case 'result':
+      return value.ok === true || (value.ok === false && isErrorInfo(value.error) && typeof value.retryable === 'boolean');
+    case 'load_error':
+      return isErrorInfo(value.error);
+    default:
+      return false;
+  }
+}
+
+export function parseBoot(text: string | undefined): StepProcessBoot {
+  let value: unknown;
+  try {
+    value = JSON.parse(text ?? '');
+  } catch {
+    value = undefined;
+  }
+  if (
+    !isObject(value) ||
+    typeof value.codeLocation !== 'string' ||
+    typeof value.cwd !== 'string' ||
+    typeof value.jobName !== 'string'
+  )
+    throw new Error(`a step process expects { codeLocation, cwd, jobName } as JSON in argv[2], got ${text}`);
+  return { codeLocation: value.codeLocation, cwd: value.cwd, jobName: value.jobName };
+}

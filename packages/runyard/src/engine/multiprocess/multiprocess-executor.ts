@@ -1,0 +1,246 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { StepNode } from '../../definitions/job-graph.js';
+import { RunyardError } from '../../errors.js';
+import { formatErrorChain, toErrorInfo } from '../../events/error-info.js';
+import type { ExecutionOutcome, Executor, ExecutorContext } from '../executor.js';
+import { FileSystemIOManager } from '../fs-io-manager.js';
+import type { IOManagerChildConfig } from '../io-manager.js';
+import { runStepWithRetries } from '../step-retry.js';
+import { StepScheduler } from '../step-scheduler.js';
+import type { StepProcessBoot } from './messages.js';
+import { StepProcessHandle } from './step-process-handle.js';
+import { StepProcessPool } from './step-process-pool.js';
+
+export interface MultiprocessExecutorOptions {
+  /** How many steps may run at once, each in its own process. Default: os.availableParallelism(). */
+  readonly maxConcurrent?: number;
+  /** Node flags for the step processes, e.g. `['--max-old-space-size=512']`. Default none. */
+  readonly execArgv?: readonly string[];
+  /** How long a cancelled step may take to stop before its process is SIGKILLed. Default 5000. */
+  readonly terminateGraceMs?: number;
+  /** Step processes started ahead of need. Default: maxConcurrent, at most the number of CPUs. */
+  readonly spares?: number;
+  /** Added to the environment the step processes inherit. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Where the step processes' output goes. Default: this process's stdout and stderr. */
+  readonly stdout?: Writable;
+  readonly stderr?: Writable;
+}
+
+export const DEFAULT_TERMINATE_GRACE_MS = 5000;
+
+interface ResolvedOptions {
+  readonly maxConcurrent: number;
+  readonly execArgv: readonly string[];
+  readonly terminateGraceMs: number;
+  readonly spares: number;
+  readonly env: Readonly<Record<string, string>>;
+  readonly stdout: Writable | undefined;
+  readonly stderr: Writable | undefined;
+}
+
+/**
+ * Runs each step attempt in a fresh child process, up to `maxConcurrent` at once, passing outputs
+ * through the IO manager. A step process that crashes fails that attempt with its exit code or
+ * signal, and the step's retry policy applies. The retry decision, STEP_UP_FOR_RETRY,
+ * STEP_FAILURE and skipping happen here, exactly as in the in-process executor.
+ *
+ *   const executor = new MultiprocessExecutor({ maxConcurrent: 4 });
+ *   await executeRun({ storage, run, job, codeLocation: '/srv/pipelines/etl.ts', io, executor, startFrom });
+ */
+export class MultiprocessExecutor implements Executor {
+  readonly #options: ResolvedOptions;
+
+  constructor(options: MultiprocessExecutorOptions = {}) {
+    const cpus = os.availableParallelism();
+    const maxConcurrent = options.maxConcurrent ?? cpus;
+    if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1)
+      throw new RunyardError(`maxConcurrent must be a whole number ≥ 1, got ${String(maxConcurrent)}`);
+    const spares = options.spares ?? Math.min(maxConcurrent, cpus);
+    if (!Number.isInteger(spares) || spares < 0)
+      throw new RunyardError(`spares must be a whole number ≥ 0, got ${String(spares)}`);
+    const terminateGraceMs = options.terminateGraceMs ?? DEFAULT_TERMINATE_GRACE_MS;
+    if (!(terminateGraceMs >= 0))
+      throw new RunyardError(`terminateGraceMs must be ≥ 0, got ${String(terminateGraceMs)}`);
+    this.#options = Object.freeze({
+      maxConcurrent,
+      spares,
+      terminateGraceMs,
+      execArgv: Object.freeze([...(options.execArgv ?? [])]),
+      env: Object.freeze({ ...(options.env ?? {}) }),
+      stdout: options.stdout,
+      stderr: options.stderr,
+    });
+  }
+
+  async execute(ctx: ExecutorContext): Promise<ExecutionOutcome> {
+    if (!ctx.codeLocation)
+      throw new RunyardError(
+        `job '${ctx.job.name}' cannot run on the multiprocess executor: it was not loaded from a code location, so step processes cannot load it (jobs built in memory run in process only)`,
+        { userError: true },
+      );
+    if (ctx.io && typeof ctx.io.toChildConfig !== 'function')
+      throw new RunyardError(
+        `the multiprocess executor passes outputs between processes through the IO manager, and ${ctx.io.constructor.name} cannot be rebuilt in a step process (it has no toChildConfig()); use FileSystemIOManager or another that can`,
+        { userError: true },
+      );
+    const entry = stepProcessEntry();
+    // Outputs of a run without an IO manager still have to cross processes: a directory of its own.
+    const tempDir = ctx.io ? undefined : await mkdtemp(path.join(os.tmpdir(), 'runyard-outputs-'));
+    const io = ctx.io ?? new FileSystemIOManager(tempDir as string);
+    try {
+      return await this.#execute(ctx, entry, (io.toChildConfig as () => IOManagerChildConfig).call(io));
+    } finally {
+      if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    }
+  }
+
+  async #execute(ctx: ExecutorContext, entry: string, ioManager: IOManagerChildConfig): Promise<ExecutionOutcome> {
+    const graph = ctx.job.graph;
+    const completed = ctx.completedSteps ?? new Map<string, string>();
+    const scheduler = new StepScheduler(graph, new Set(completed.keys()));
+    const alreadyDone = graph.order.filter((key) => completed.has(key)).length;
+    let started = 0;
+    const boot: StepProcessBoot = { codeLocation: ctx.codeLocation as string, cwd: process.cwd(), jobName: ctx.job.name };
+    const options = this.#options;
+    const pool = new StepProcessPool({
+      maxSpares: options.spares,
+      terminateGraceMs: options.terminateGraceMs,
+      demand: () => graph.order.length - alreadyDone - started - scheduler.skipped.length,
+      spawn: () =>
+        new StepProcessHandle({
+          entry,
+          boot,
+          execArgv: [...inheritedConditions(), ...options.execArgv],
+          env: { ...process.env, ...options.env },
+          stdout: options.stdout ?? process.stdout,
+          stderr: options.stderr ?? process.stderr,
+        }),
+    });
+    const onAbort = () => pool.cancel();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let running = 0;
+    try {
+      await new Promise<void>((resolve) => {
+        const pump = () => {
+          while (running < options.maxConcurrent && !ctx.signal.aborted) {
+            const key = scheduler.take();
+            if (key === undefined) break;
+            started++;
+            running++;
+            void this.#runStep(ctx, graph.steps.get(key) as StepNode, pool, ioManager, completed).then((ok) => {
+              running--;
+              if (ok) scheduler.succeeded(key);
+              else {
+                for (const { step, because } of scheduler.failedStep(key))
+                  ctx.emit({
+                    type: 'STEP_SKIPPED',
+                    stepKey: step,
+                    message: `skipped step '${step}': upstream step '${because}' did not succeed`,
+                    data: { upstream: because },
+                  });
+                pool.refill();
+              }
+              pump();
+            });
+          }
+          if (running === 0) resolve();
+        };
+        if (!ctx.signal.aborted) pool.refill();
+        pump();
+      });
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      // Resolve only when no step process is left: spares are killed, the rest have exited.
+      await pool.close();
+    }
+    return {
+      status: ctx.signal.aborted ? 'CANCELED' : scheduler.failed.length ? 'FAILURE' : 'SUCCESS',
+      failedSteps: scheduler.failed,
+      skippedSteps: scheduler.skipped,
+      outputs: new Map(),
+    };
+  }
+
+  /** Runs one step with its retry policy, each attempt in a new process; true when it succeeded. Never throws. */
+  async #runStep(
+    ctx: ExecutorContext,
+    step: StepNode,
+    pool: StepProcessPool,
+    ioManager: IOManagerChildConfig,
+    completed: ReadonlyMap<string, string>,
+  ): Promise<boolean> {
+    const inputSources = Object.fromEntries(step.upstream.map((up) => [up, completed.get(up) ?? ctx.runId]));
+    try {
+      const result = await runStepWithRetries({
+        step,
+        signal: ctx.signal,
+        emit: ctx.emit,
+        runAttempt: async (attempt) => {
+          const outcome = await pool.runAttempt(
+            {
+              type: 'run_step',
+              runId: ctx.runId,
+              jobName: ctx.job.name,
+              stepKey: step.key,
+              attempt,
+              config: ctx.stepConfigs.get(step.key),
+              tags: ctx.tags,
+              inputSources,
+              ioManager,
+            },
+            ctx.emit,
+          );
+          // The output stays in the IO manager; nothing comes back to this process.
+          if (outcome.ok) return { ok: true, output: undefined };
+          return outcome.retryable ? { ok: false, error: outcome.error } : { ok: false, error: outcome.error, retryable: false };
+        },
+      });
+      return result.ok;
+    } catch (error) {
+      const info = toErrorInfo(error);
+      ctx.emit({
+        type: 'STEP_FAILURE',
+        stepKey: step.key,
+        level: 'error',
+        message: `step '${step.key}' failed: ${formatErrorChain(info)}`,
+        error: info,
+      });
+      return false;
+    }
+  }
+}
+
+/**
+ * The compiled step-process.js. Step processes always run the built JavaScript, never a
+ * TypeScript loader: from the sources (tests), the package's dist holds it.
+ */
+export function stepProcessEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  const entry = here.endsWith('.ts')
+    ? path.resolve(path.dirname(here), '../../../dist/engine/multiprocess/step-process.js')
+    : path.join(path.dirname(here), 'step-process.js');
+  if (!existsSync(entry))
+    throw new RunyardError(`the step process entry ${entry} is missing; build Runyard first (npx tsc -b packages/runyard)`);
+  return entry;
+}
+
+/**
+ * `--conditions` change which file a package import resolves to, so step processes get the run
+ * worker's, and load the same code; no other flag is passed on (test runners' loaders, inspectors).
+ */
+function inheritedConditions(): string[] {
+  const flags: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (/^(?:--conditions|-C)=/.test(arg)) flags.push(arg);
+    else if ((arg === '--conditions' || arg === '-C') && argv[i + 1] !== undefined) flags.push(arg, argv[++i] as string);
+  }
+  return flags;
+}
