@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isRunStatus, RUN_STATUSES } from '../runs/run-status.js';
 import { EXIT, reportError } from './cli-error.js';
 import type { GlobalOptions } from './command-context.js';
+import { exitProcess } from './fast-start.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -115,7 +116,7 @@ export function buildProgram(): Command {
     .command('execute-run')
     .description('execute a launched run in this process: the command every run launcher starts')
     .argument('<runId>', 'the run to execute (it must be STARTING, or STARTED with --resume)')
-    .option('--resume', "take over a STARTED run whose worker died; succeeded steps are not run again")
+    .option('--resume', 'take over a STARTED run whose worker died; succeeded steps are not run again')
     .action(action(program, () => import('./commands/worker-execute-run.js')));
 
   const instance = program.command('instance').description('the instance: storage and components');
@@ -146,7 +147,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
   }
   // Exit explicitly: op code may leave timers or sockets open that must not keep the CLI alive.
-  process.exit(code);
+  exitProcess(code);
 }
 
 function readVersion(): string {

@@ -19,7 +19,7 @@ import { resolveCodeLocationTarget } from './code-location-target.js';
 import { compileWithCache } from './compile-cache.js';
 import { COMPILED_EXTENSIONS } from './compile-typescript.js';
 import { definitionsFromModule } from './default-export.js';
-import { explainLoadError, type LoadErrorContext } from './explain-load-error.js';
+import type { LoadErrorContext } from './explain-load-error.js';
 import { displayPath } from './source-location.js';
 
 export interface LoadCodeLocationOptions {
@@ -93,6 +93,8 @@ async function importLocationModule(file: string, context: LoadErrorContext): Pr
   try {
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
+    // Imported only now: it is needed when a location fails to load, and every run worker loads one.
+    const { explainLoadError } = await import('./explain-load-error.js');
     throw await explainLoadError(error, context);
   }
 }

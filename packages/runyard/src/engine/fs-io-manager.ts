@@ -128,10 +128,13 @@ function decodeOutput(key: OutputKey, file: string, text: string): unknown {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new RunyardError(`the stored output of step '${key.stepKey}' of run ${key.runId} is not valid JSON: ${file}`, {
-      cause: error,
-      data: { runId: key.runId, stepKey: key.stepKey, file },
-    });
+    throw new RunyardError(
+      `the stored output of step '${key.stepKey}' of run ${key.runId} is not valid JSON: ${file}`,
+      {
+        cause: error,
+        data: { runId: key.runId, stepKey: key.stepKey, file },
+      },
+    );
   }
   const envelope = parsed as { format?: unknown; value?: unknown; undefined?: unknown } | null;
   if (envelope?.format !== FILE_FORMAT)

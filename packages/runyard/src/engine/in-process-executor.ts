@@ -70,6 +70,7 @@ export class InProcessExecutor implements Executor {
     outputs: Map<string, unknown>,
     completed: ReadonlyMap<string, string>,
   ): Promise<boolean> {
+    const io = ctx.io;
     try {
       const inputs = await gatherInputs(ctx, step, outputs, completed);
       const result = await runStepWithRetries({
@@ -88,11 +89,11 @@ export class InProcessExecutor implements Executor {
             signal: ctx.signal,
             emit: ctx.emit,
             flush: ctx.flush,
+            storeOutput: io ? (output) => io.storeOutput({ runId: ctx.runId, stepKey: step.key }, output) : undefined,
           }),
       });
       if (!result.ok) return false;
       outputs.set(step.key, result.output);
-      await ctx.io?.storeOutput({ runId: ctx.runId, stepKey: step.key }, result.output);
       return true;
     } catch (error) {
       // Loading an input or storing an output failed: that is this step's failure too.

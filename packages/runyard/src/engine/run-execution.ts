@@ -83,6 +83,8 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
   try {
     job = typeof args.job === 'function' ? await args.job() : args.job;
     const { stepConfigs } = validateRunConfig(job, args.run.runConfig);
+    // The multiprocess executor (and its child-process machinery) loads only for jobs that use it.
+    if (!args.executor && job.executor.type === 'multiprocess') await import('./multiprocess/index.js');
     const executor = args.executor ?? createExecutor(job.executor);
     outcome = await executor.execute({
       runId,

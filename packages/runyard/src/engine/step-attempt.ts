@@ -17,11 +17,17 @@ export interface StepAttemptArgs {
   readonly emit: EmitFn;
   /** Stores the start event before op code runs (see ExecutorContext.flush). */
   readonly flush?: () => Promise<void>;
+  /**
+   * Stores the output (through the IO manager) before STEP_OUTPUT and STEP_SUCCESS are emitted:
+   * an output that cannot be stored fails the step, and must not be reported as a success first.
+   */
+  readonly storeOutput?: (output: unknown) => Promise<void> | void;
 }
 
 export type StepAttemptResult =
   | { readonly ok: true; readonly output: unknown }
-  | { readonly ok: false; readonly error: ErrorInfo };
+  /** `retryable: false` when another attempt would not help (the output cannot be stored). */
+  | { readonly ok: false; readonly error: ErrorInfo; readonly retryable?: boolean };
 
 const PREVIEW_CHARS = 200;
 
@@ -66,6 +72,13 @@ export async function runStepAttempt(args: StepAttemptArgs): Promise<StepAttempt
           `the output of step '${stepKey}' does not match its schema: ${summarize(parsed.error.issues)}`,
         );
       output = parsed.data;
+    }
+    if (args.storeOutput) {
+      try {
+        await args.storeOutput(output);
+      } catch (error) {
+        return { ok: false, error: toErrorInfo(error), retryable: false };
+      }
     }
     const durationMs = performance.now() - started;
     emit({

@@ -1,9 +1,6 @@
 import path from 'node:path';
-import { z } from 'zod';
-import { LocalComputeLogManager } from '../compute-logs/local-compute-log-manager.js';
-import { ImmediateRunCoordinator } from '../coordinator/immediate-run-coordinator.js';
-import { ProcessRunLauncher } from '../launcher/process/process-run-launcher.js';
-import { SqliteStorage } from '../storage/sqlite/sqlite-storage.js';
+import type { ProcessRunLauncherConfig } from '../launcher/process/process-run-launcher.js';
+import { DEFAULT_SQLITE_PATH, type SqliteStorageConfig } from '../storage/sqlite/sqlite-storage-config.js';
 import {
   type BuiltinComponent,
   type ComponentKind,
@@ -15,8 +12,17 @@ import {
  * The one registry that runyard.yaml's class names are looked up in. Each built-in component is
  * registered here, in one place, so which names exist never depends on what happened to be
  * imported first. Later kinds add their line below (e.g. 'runLauncher' → 'ProcessRunLauncher').
+ *
+ * Classes and schemas are imported when a component is created or its config checked, not here:
+ * a run worker needs only its storage, and config it was launched with needs no schema. So each
+ * `create` fills in its own defaults (`defaultsInCreate`), from the same constants the schemas use.
  */
 export const builtinComponents = new ComponentRegistry();
+
+/** Where compute logs go when runyard.yaml does not say: relative to RUNYARD_HOME. */
+export const DEFAULT_COMPUTE_LOGS_DIR = 'compute_logs';
+
+const schemas = () => import('./builtin-component-schemas.js');
 
 builtinComponents.requireMembers('storage', [
   'runs',
@@ -30,35 +36,45 @@ builtinComponents.requireMembers('storage', [
 ]);
 
 builtinComponents.registerBuiltin('storage', 'SqliteStorage', {
-  configSchema: SqliteStorage.configSchema,
-  // The file is relative to the home, so a home can be moved or mounted elsewhere (a container) whole.
-  create: (config, ctx) =>
-    SqliteStorage.open({ path: config.path === ':memory:' ? config.path : path.resolve(ctx.home, config.path) }),
+  configSchema: async () => (await import('../storage/sqlite/sqlite-storage.js')).SqliteStorage.loadConfigSchema(),
+  defaultsInCreate: true,
+  create: async (config: Partial<SqliteStorageConfig>, ctx) => {
+    const { SqliteStorage } = await import('../storage/sqlite/sqlite-storage.js');
+    const file = config.path ?? DEFAULT_SQLITE_PATH;
+    // The file is relative to the home, so a home can be moved or mounted elsewhere (a container) whole.
+    return SqliteStorage.open({ path: file === ':memory:' ? file : path.resolve(ctx.home, file) });
+  },
 });
 
 builtinComponents.requireMembers('runLauncher', ['capabilities', 'launchRun', 'terminate', 'dispose']);
 builtinComponents.registerBuiltin('runLauncher', 'ProcessRunLauncher', {
-  configSchema: z
-    .object({
-      terminateGraceSeconds: z.number().min(0).optional(),
-      env: z.record(z.string(), z.string()).optional(),
-      execArgv: z.array(z.string()).optional(),
-    })
-    .strict()
-    .default({}),
-  create: (config) => new ProcessRunLauncher(config),
+  configSchema: async () => (await schemas()).processRunLauncherConfigSchema,
+  // The launcher applies its own defaults (terminateGraceSeconds) to what it is given.
+  defaultsInCreate: true,
+  create: async (config: ProcessRunLauncherConfig) => {
+    const { ProcessRunLauncher } = await import('../launcher/process/process-run-launcher.js');
+    return new ProcessRunLauncher(config);
+  },
 });
 
 builtinComponents.requireMembers('runCoordinator', ['submitRun']);
 builtinComponents.registerBuiltin('runCoordinator', 'ImmediateRunCoordinator', {
-  configSchema: z.object({}).strict().default({}),
-  create: () => new ImmediateRunCoordinator(),
+  configSchema: async () => (await schemas()).immediateRunCoordinatorConfigSchema,
+  defaultsInCreate: true,
+  create: async () => {
+    const { ImmediateRunCoordinator } = await import('../coordinator/immediate-run-coordinator.js');
+    return new ImmediateRunCoordinator();
+  },
 });
 
 builtinComponents.requireMembers('computeLogs', ['localPaths', 'read', 'delete']);
 builtinComponents.registerBuiltin('computeLogs', 'LocalComputeLogManager', {
-  configSchema: z.object({ baseDir: z.string().min(1).default('compute_logs') }).strict().default({ baseDir: 'compute_logs' }),
-  create: (config, ctx) => new LocalComputeLogManager({ baseDir: path.resolve(ctx.home, config.baseDir) }),
+  configSchema: async () => (await schemas()).localComputeLogManagerConfigSchema,
+  defaultsInCreate: true,
+  create: async (config: { baseDir?: string }, ctx) => {
+    const { LocalComputeLogManager } = await import('../compute-logs/local-compute-log-manager.js');
+    return new LocalComputeLogManager({ baseDir: path.resolve(ctx.home, config.baseDir ?? DEFAULT_COMPUTE_LOGS_DIR) });
+  },
 });
 
 /**

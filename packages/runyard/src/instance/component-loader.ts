@@ -30,6 +30,12 @@ export interface ComponentLoadOptions {
   readonly registry?: ComponentRegistry;
   /** Where `{ env: NAME }` is looked up. Default: process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The component's config was validated before: it is Runyard's defaults, or comes from the
+   * instance that launched this process. Built-ins that fill in their own defaults then skip their
+   * schema, unless the config reads this process's environment. Custom classes are always checked.
+   */
+  readonly trusted?: boolean;
 }
 
 /** A component whose class is found and whose config is valid, ready to create. */
@@ -45,10 +51,12 @@ type ComponentClass = (new (config: unknown, ctx: ComponentContext) => unknown) 
 interface Target {
   /** How messages name it: `'Foo' from './foo.js'`. */
   readonly label: string;
-  readonly configSchema?: ConfigSchema;
+  readonly configSchema?: ConfigSchema | (() => Promise<ConfigSchema>);
   construct(config: unknown, ctx: ComponentContext): Promise<unknown>;
   /** Custom classes get `init()` awaited; built-ins finish their async work in `create`. */
   readonly custom: boolean;
+  /** `construct` copes with config that has not been through the schema (see BuiltinComponent). */
+  readonly defaultsInCreate: boolean;
 }
 
 export async function loadComponent<K extends ComponentKind>(
@@ -83,8 +91,11 @@ export async function prepareComponent<K extends ComponentKind>(
   const resolved = resolveEnvRefs(component.config ?? {}, configPath, options.env ?? process.env);
   const issues: ConfigIssue[] = [...resolved.issues];
   let config = resolved.value;
-  if (target.configSchema) {
-    const parsed = parseWithSchema(target.configSchema, resolved.value, configPath);
+  // Values read from this process's environment were never seen by whoever validated the config.
+  const skipSchema = options.trusted === true && target.defaultsInCreate && !resolved.hasRefs;
+  const schema = skipSchema ? undefined : await loadSchema(target);
+  if (schema) {
+    const parsed = parseWithSchema(schema, resolved.value, configPath);
     if (parsed.ok) config = parsed.data;
     // A missing variable also fails the schema at the same key; say it once, the useful way.
     else issues.push(...parsed.issues.filter((i) => !resolved.issues.some((e) => isWithin(i.path, e.path))));
@@ -155,6 +166,7 @@ function builtinTarget(
     label: `'${className}'`,
     configSchema: entry.configSchema,
     custom: false,
+    defaultsInCreate: entry.defaultsInCreate === true,
     construct: async (config, ctx) => entry.create(config, ctx),
   };
 }
@@ -199,8 +211,19 @@ async function customTarget(
     label: `'${className}' from '${specifier}'`,
     configSchema: schema,
     custom: true,
+    defaultsInCreate: false,
     construct: async (config, ctx) => new Class(config, ctx),
   };
+}
+
+/** A built-in's schema may be a function that imports it (so zod loads only when needed). */
+async function loadSchema(target: Target): Promise<ConfigSchema | undefined> {
+  const source = target.configSchema;
+  if (source === undefined || isConfigSchema(source)) return source;
+  const schema = await source();
+  // A mistake in Runyard or in an application's registerBuiltin(), not in the user's config.
+  if (!isConfigSchema(schema)) throw new RunyardError(`the config schema of ${target.label} has no safeParse() method`);
+  return schema;
 }
 
 /**

@@ -37,8 +37,17 @@ export interface ComponentContext {
  * (opening a database), which a constructor cannot be; custom classes use `init()` for that.
  */
 export interface BuiltinComponent<T, C = unknown> {
-  /** Validates the component's `config`. Without one, config is handed over as written. */
-  readonly configSchema?: ConfigSchema<C>;
+  /**
+   * Validates the component's `config`. A function that imports the schema keeps the validator
+   * (zod) unloaded until some config needs checking. Without one, config is handed over as written.
+   */
+  readonly configSchema?: ConfigSchema<C> | (() => Promise<ConfigSchema<C>>);
+  /**
+   * Set when `create` fills in every default itself. Config that was validated before (Runyard's
+   * defaults, or the instance a run worker was launched with) is then handed to `create` as
+   * written, without loading the schema. Leave unset when `create` relies on what the schema adds.
+   */
+  readonly defaultsInCreate?: boolean;
   create(config: C, ctx: ComponentContext): T | Promise<T>;
 }
 

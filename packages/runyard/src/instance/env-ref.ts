@@ -36,6 +36,8 @@ export interface EnvResolution {
   readonly value: unknown;
   /** One issue per variable that is not set, at the key path of its reference. */
   readonly issues: readonly ConfigIssue[];
+  /** Whether the value held any reference, i.e. whether it depends on this process's environment. */
+  readonly hasRefs: boolean;
 }
 
 /**
@@ -48,8 +50,10 @@ export function resolveEnvRefs(
   env: Readonly<Record<string, string | undefined>>,
 ): EnvResolution {
   const issues: ConfigIssue[] = [];
+  let hasRefs = false;
   const resolve = (item: unknown, at: string): unknown => {
     if (isEnvRef(item)) {
+      hasRefs = true;
       const found = typeof item.env === 'string' ? env[item.env] : undefined;
       if (found === undefined)
         issues.push({ path: at, message: `environment variable ${String(item.env)} is not set` });
@@ -63,7 +67,8 @@ export function resolveEnvRefs(
     }
     return item;
   };
-  return { value: resolve(value, path), issues };
+  const resolved = resolve(value, path);
+  return { value: resolved, issues, hasRefs };
 }
 
 function walk(value: unknown, path: string, visit: (ref: { readonly env: unknown }, path: string) => void): void {

@@ -1,17 +1,21 @@
 import { z } from 'zod';
 import type { ComponentConfig } from './component-config.js';
+import {
+  DEFAULT_COMPONENTS,
+  DEFAULT_DAEMON,
+  DEFAULT_RUN_MONITORING,
+  DEFAULT_RUN_RETRIES,
+  DEFAULT_RUN_WORKER,
+} from './instance-config-defaults.js';
 
 /**
  * The zod form of runyard.yaml. Every object is strict, so a misspelt key is an error rather than a
- * silently ignored setting. Defaults live here and nowhere else; docs/instance-config.md lists them.
+ * silently ignored setting. The default values come from instance-config-defaults.ts, so a config
+ * that never meets this schema (no runyard.yaml) gets the very same ones.
+ *
+ * Only config from a file or from code is parsed with it; it is imported when that happens, so
+ * that zod stays out of a run worker's startup.
  */
-
-export const DEFAULT_COMPONENTS = {
-  storage: { class: 'SqliteStorage', config: { path: 'runyard.db' } },
-  runCoordinator: { class: 'ImmediateRunCoordinator' },
-  runLauncher: { class: 'ProcessRunLauncher' },
-  computeLogs: { class: 'LocalComputeLogManager' },
-} as const satisfies Record<string, ComponentConfig>;
 
 const seconds = () => z.number().positive();
 const count = () => z.number().int().nonnegative();
@@ -27,47 +31,42 @@ function component(defaults: ComponentConfig) {
     .default(() => structuredClone(defaults));
 }
 
-/**
- * Defaults suit the process launcher: a worker heartbeats every 2 s, so a SIGKILLed one misses its
- * heartbeats for 6 s and the next 2 s poll notices (≤ 8 s, inside the 10 s the product promises).
- * The launcher's own health check (is the pid alive?) usually notices on the first poll.
- */
 const runMonitoring = z
   .strictObject({
-    enabled: z.boolean().default(true),
+    enabled: z.boolean().default(DEFAULT_RUN_MONITORING.enabled),
     /** A run still STARTING after this long failed to start: FAILURE, with the launcher's debug info. */
-    startTimeoutSeconds: seconds().default(180),
+    startTimeoutSeconds: seconds().default(DEFAULT_RUN_MONITORING.startTimeoutSeconds),
     /** A STARTED run whose latest worker heartbeat is older than this is treated as a dead worker. */
-    heartbeatTimeoutSeconds: seconds().default(6),
-    pollIntervalSeconds: seconds().default(2),
+    heartbeatTimeoutSeconds: seconds().default(DEFAULT_RUN_MONITORING.heartbeatTimeoutSeconds),
+    pollIntervalSeconds: seconds().default(DEFAULT_RUN_MONITORING.pollIntervalSeconds),
     /** How often a dead worker is resumed (where the launcher can) before the run fails. */
-    maxResumeAttempts: count().default(0),
+    maxResumeAttempts: count().default(DEFAULT_RUN_MONITORING.maxResumeAttempts),
     /** A run still CANCELING after this long has its worker killed and becomes CANCELED. */
-    cancelTimeoutSeconds: seconds().default(60),
+    cancelTimeoutSeconds: seconds().default(DEFAULT_RUN_MONITORING.cancelTimeoutSeconds),
   })
   .prefault({});
 
 const runWorker = z
   .strictObject({
-    heartbeatIntervalSeconds: seconds().default(2),
+    heartbeatIntervalSeconds: seconds().default(DEFAULT_RUN_WORKER.heartbeatIntervalSeconds),
   })
   .prefault({});
 
 const daemon = z
   .strictObject({
-    heartbeatIntervalSeconds: seconds().default(5),
+    heartbeatIntervalSeconds: seconds().default(DEFAULT_DAEMON.heartbeatIntervalSeconds),
     /** A daemon silent for longer is reported unhealthy, and another daemon may take over its leases. */
-    heartbeatToleranceSeconds: seconds().default(30),
+    heartbeatToleranceSeconds: seconds().default(DEFAULT_DAEMON.heartbeatToleranceSeconds),
   })
   .prefault({});
 
 const runRetries = z
   .strictObject({
-    enabled: z.boolean().default(true),
+    enabled: z.boolean().default(DEFAULT_RUN_RETRIES.enabled),
     /** Retries for a failed run unless its `runyard/max_retries` tag says otherwise. */
-    maxRetries: count().default(0),
+    maxRetries: count().default(DEFAULT_RUN_RETRIES.maxRetries),
     /** False: retry only runs whose worker died, not runs where an op failed. */
-    retryOnOpFailure: z.boolean().default(true),
+    retryOnOpFailure: z.boolean().default(DEFAULT_RUN_RETRIES.retryOnOpFailure),
   })
   .prefault({});
 
@@ -84,6 +83,3 @@ export const instanceConfigSchema = z.strictObject({
 
 /** What runyard.yaml may hold: every key optional. */
 export type InstanceConfigInput = z.input<typeof instanceConfigSchema>;
-
-/** The keys whose values are components (`{ module?, class, config? }`). */
-export const COMPONENT_KEYS = ['storage', 'runCoordinator', 'runLauncher', 'computeLogs'] as const;

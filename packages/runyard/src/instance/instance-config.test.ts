@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../errors.js';
 import { instanceConfigData, loadInstanceConfig, parseInstanceConfig } from './instance-config.js';
+import { DEFAULT_INSTANCE_CONFIG } from './instance-config-defaults.js';
 
 const DEFAULTS = {
   storage: { class: 'SqliteStorage', config: { path: 'runyard.db' } },
@@ -190,6 +191,24 @@ describe('loadInstanceConfig', () => {
         message: expect.stringContaining('must be greater than runWorker.heartbeatIntervalSeconds (10)'),
       },
     ]);
+  });
+});
+
+describe('the defaults', () => {
+  it('are exactly what the schema gives for an empty config, so no file needs no validator', () => {
+    expect(DEFAULT_INSTANCE_CONFIG).toEqual(parseInstanceConfig({}));
+    expect(DEFAULT_INSTANCE_CONFIG).toEqual(DEFAULTS);
+  });
+
+  it('are frozen all the way down', () => {
+    expect(Object.isFrozen(DEFAULT_INSTANCE_CONFIG)).toBe(true);
+    expect(Object.isFrozen(DEFAULT_INSTANCE_CONFIG.storage.config)).toBe(true);
+    expect(Object.isFrozen(DEFAULT_INSTANCE_CONFIG.runMonitoring)).toBe(true);
+  });
+
+  it('are what loadInstanceConfig gives when there is no file', async () => {
+    const { home } = await homeWith();
+    expect(await loadInstanceConfig(home)).toBe(DEFAULT_INSTANCE_CONFIG);
   });
 });
 

@@ -1,17 +1,22 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import { type ConfigIssue, InvalidConfigError, RunyardError } from '../errors.js';
+import { type ConfigIssue, InvalidConfigError } from '../errors.js';
 import type { ComponentConfig } from './component-config.js';
 import { parseWithSchema } from './config-issues.js';
 import { cloneData, deepFreeze, isPlainObject, typeName } from './config-values.js';
 import { checkEnvRefs } from './env-ref.js';
-import { COMPONENT_KEYS, instanceConfigSchema } from './instance-config-schema.js';
+import { COMPONENT_KEYS } from './instance-config-defaults.js';
+import { instanceConfigSchema } from './instance-config-schema.js';
 
-export { DEFAULT_COMPONENTS, type InstanceConfigInput } from './instance-config-schema.js';
+/**
+ * The instance config's public face: its types, and `parseInstanceConfig`, the validator. This
+ * module imports zod (through the schema), so Runyard's own startup paths import only the parts
+ * they need (instance-config-file.ts, instance-config-data.ts, instance-config-defaults.ts) and
+ * load this one when there is config to check.
+ */
 
-/** The instance's config file, inside RUNYARD_HOME. */
-export const INSTANCE_CONFIG_FILE = 'runyard.yaml';
+export { instanceConfigData } from './instance-config-data.js';
+export { DEFAULT_COMPONENTS, DEFAULT_INSTANCE_CONFIG } from './instance-config-defaults.js';
+export { INSTANCE_CONFIG_FILE, loadInstanceConfig } from './instance-config-file.js';
+export type { InstanceConfigInput } from './instance-config-schema.js';
 
 export interface RunMonitoringSettings {
   readonly enabled: boolean;
@@ -54,23 +59,6 @@ export interface InstanceConfig {
   readonly file?: string;
 }
 
-/** Reads `<home>/runyard.yaml`; a missing file means every default. */
-export async function loadInstanceConfig(home: string): Promise<InstanceConfig> {
-  const file = path.join(path.resolve(home), INSTANCE_CONFIG_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return parseInstanceConfig({});
-    throw new RunyardError(`cannot read ${file}: ${(err as Error).message}`, {
-      cause: err,
-      data: { file },
-      userError: true,
-    });
-  }
-  return parseInstanceConfig(parseYaml(text, file), { file });
-}
-
 /**
  * Validates config given as data (parsed YAML, or an object built in code) and reports every
  * problem at once, each with its key path. `file` is only used in messages and to resolve modules.
@@ -104,40 +92,6 @@ export function parseInstanceConfig(input: unknown, options: { file?: string } =
   }
   if (issues.length) throw fail(issues);
   return deepFreeze({ ...config, ...(options.file ? { file: options.file } : {}) });
-}
-
-/**
- * The config as plain, mutable data, ready for YAML or JSON: env references as written (never
- * their values), every default spelt out, no `file`.
- */
-export function instanceConfigData(config: InstanceConfig): Record<string, unknown> {
-  const { file: _file, ...rest } = config;
-  return cloneData(rest as Record<string, unknown>);
-}
-
-function parseYaml(text: string, file: string): unknown {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const errors = doc.errors.map((err) => ({ ...lineCounter.linePos(err.pos[0]), reason: err.message }));
-  if (errors.length === 0) {
-    try {
-      return doc.toJS();
-    } catch (err) {
-      // e.g. an alias to an anchor that is not defined: no position to report.
-      throw new InvalidConfigError(
-        'instance config',
-        [{ path: '', message: `YAML error: ${(err as Error).message}` }],
-        { file },
-      );
-    }
-  }
-  const first = errors[0]!;
-  // `file:line:col` leads the message, the form editors and terminals make clickable.
-  throw new InvalidConfigError(
-    'instance config',
-    errors.map((e) => ({ path: '', message: `YAML syntax error at line ${e.line}, column ${e.col}: ${e.reason}` })),
-    { file: `${file}:${first.line}:${first.col}` },
-  );
 }
 
 /** `runMonitoring:` or `config:` with nothing after it means "the defaults", not null. */

@@ -122,6 +122,12 @@ describe('Instance.ephemeral', () => {
     expect(await readdir(root)).toEqual([]);
     expect(() => instance.serialize()).toThrow(/ephemeral instance/);
   });
+
+  it('has the config the validator gives for in-memory SQLite, without running it', async () => {
+    const instance = await track(Instance.ephemeral());
+    const memory = { storage: { class: 'SqliteStorage', config: { path: ':memory:' } } };
+    expect(instance.config).toEqual(parseInstanceConfig(memory));
+  });
 });
 
 describe('serialization', () => {
@@ -156,6 +162,24 @@ describe('serialization', () => {
 
     const rebuilt = await track(Instance.fromEnv({ RUNYARD_INSTANCE: json }));
     expect((await rebuilt.info()).storage.location).toBe(path.join(home, 'secret-name.db'));
+  });
+
+  it('validates config of another shape, such as one written by hand, filling in its defaults', async () => {
+    const home = path.join(root, 'home');
+    await mkdir(home);
+    const json = JSON.stringify({ version: 1, home, configFile: null, config: { runRetries: { maxRetries: 1 } } });
+    const instance = await track(Instance.fromSerialized(json));
+    expect(instance.config).toEqual(parseInstanceConfig({ runRetries: { maxRetries: 1 } }));
+  });
+
+  it('still checks component config that reads this process’s environment', async () => {
+    const config = parseInstanceConfig({
+      storage: { class: 'SqliteStorage', config: { path: { env: 'RUNYARD_TEST_DB_PATH' } } },
+    });
+    vi.stubEnv('RUNYARD_TEST_DB_PATH', 'db.sqlite');
+    const json = (await track(Instance.open({ home: path.join(root, 'home'), config }))).serialize();
+    vi.stubEnv('RUNYARD_TEST_DB_PATH', '');
+    await expect(Instance.fromSerialized(json)).rejects.toThrow('storage.config.path: must not be empty');
   });
 
   it('rejects what serialize() did not write', async () => {

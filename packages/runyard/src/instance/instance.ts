@@ -5,15 +5,21 @@ import path from 'node:path';
 import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
 import type { RunCoordinator } from '../coordinator/run-coordinator.js';
 import { InvalidConfigError, RunyardError } from '../errors.js';
-import { launchRun } from '../launch/launch-run.js';
-import { type SubmitJobRunOptions, newRunForJob, submitRun } from '../launch/submit-run.js';
-import { type TerminateRunOptions, type TerminateRunResult, terminateRun } from '../launch/terminate-run.js';
-import { ManagedRunLauncher } from '../launcher/managed-run-launcher.js';
+import { newRunForJob, type SubmitJobRunOptions, submitRun } from '../launch/submit-run.js';
+import type { TerminateRunOptions, TerminateRunResult } from '../launch/terminate-run.js';
+import type { ManagedRunLauncher } from '../launcher/managed-run-launcher.js';
 import type { NewRun, RunRecord } from '../runs/run-record.js';
 import type { Storage, StorageInfo } from '../storage/storage.js';
 import { type PreparedComponent, prepareComponent } from './component-loader.js';
-import { isPlainObject } from './config-values.js';
-import { type InstanceConfig, instanceConfigData, loadInstanceConfig, parseInstanceConfig } from './instance-config.js';
+import { deepFreeze, isPlainObject } from './config-values.js';
+import type { InstanceConfig } from './instance-config.js';
+import { instanceConfigData, trustedInstanceConfig } from './instance-config-data.js';
+import { DEFAULT_INSTANCE_CONFIG } from './instance-config-defaults.js';
+import { readInstanceConfig } from './instance-config-file.js';
+
+// A run worker imports this module first thing, and startup time is the time from RUN_STARTING to
+// RUN_START. So what only the launching side or a config check needs (the launcher wrapper, the
+// validator and with it zod, the YAML parser) is imported where it is used, not up here.
 
 interface PreparedComponents {
   readonly runLauncher: PreparedComponent<import('../launcher/run-launcher.js').RunLauncher>;
@@ -27,6 +33,17 @@ export const HOME_ENV_VAR = 'RUNYARD_HOME';
 export const INSTANCE_ENV_VAR = 'RUNYARD_INSTANCE';
 const DEFAULT_HOME = '.runyard';
 const SERIALIZED_VERSION = 1;
+const EPHEMERAL_CONFIG: InstanceConfig = deepFreeze({
+  ...DEFAULT_INSTANCE_CONFIG,
+  storage: { class: 'SqliteStorage', config: { path: ':memory:' } },
+});
+
+interface CreateOptions {
+  readonly createHome: boolean;
+  readonly ephemeral: boolean;
+  /** The config was checked before (see ComponentLoadOptions.trusted). */
+  readonly trusted: boolean;
+}
 
 export interface InstanceOptions {
   /** Default: env RUNYARD_HOME, else ./.runyard; made absolute. */
@@ -67,7 +84,13 @@ export class Instance {
   #computeLogs: Promise<ComputeLogManager> | undefined;
   #disposing: Promise<void> | undefined;
 
-  private constructor(home: string, config: InstanceConfig, storage: Storage, prepared: PreparedComponents, ephemeral: boolean) {
+  private constructor(
+    home: string,
+    config: InstanceConfig,
+    storage: Storage,
+    prepared: PreparedComponents,
+    ephemeral: boolean,
+  ) {
     this.home = home;
     this.config = config;
     this.#storage = storage;
@@ -81,21 +104,28 @@ export class Instance {
    */
   static async open(options: InstanceOptions = {}): Promise<Instance> {
     const home = path.resolve(options.home ?? process.env[HOME_ENV_VAR] ?? DEFAULT_HOME);
-    // Given config is checked again: it may have been built by hand rather than parsed.
-    const config = options.config
-      ? parseInstanceConfig(instanceConfigData(options.config), { file: options.config.file })
-      : await loadInstanceConfig(home);
-    return Instance.#create(home, config, options.createHome ?? true, false);
+    const createHome = options.createHome ?? true;
+    if (options.config) {
+      // Given config is checked again: it may have been built by hand rather than parsed.
+      const { parseInstanceConfig } = await import('./instance-config.js');
+      const config = parseInstanceConfig(instanceConfigData(options.config), { file: options.config.file });
+      return Instance.#create(home, config, { createHome, ephemeral: false, trusted: false });
+    }
+    const { config, trusted } = await readInstanceConfig(home);
+    return Instance.#create(home, config, { createHome, ephemeral: false, trusted });
   }
 
   /** A throwaway instance for `executeJob()`: SQLite in memory, nothing written to disk. */
   static async ephemeral(): Promise<Instance> {
     const home = path.join(tmpdir(), `runyard-ephemeral-${randomUUID()}`);
-    const config = parseInstanceConfig({ storage: { class: 'SqliteStorage', config: { path: ':memory:' } } });
-    return Instance.#create(home, config, false, true);
+    return Instance.#create(home, EPHEMERAL_CONFIG, { createHome: false, ephemeral: true, trusted: true });
   }
 
-  /** Rebuilds the instance that `serialize()` described, in another process (a run worker). */
+  /**
+   * Rebuilds the instance that `serialize()` described, in another process (a run worker). The
+   * config is not validated again when it has the shape `serialize()` writes: the process that
+   * wrote it validated it, and this runs on every launch.
+   */
   static async fromSerialized(json: string): Promise<Instance> {
     const fail = (message: string) => new InvalidConfigError('serialized instance', [{ path: '', message }]);
     let data: unknown;
@@ -111,9 +141,12 @@ export class Instance {
     if (typeof home !== 'string' || !path.isAbsolute(home))
       throw fail(`expected 'home' to be an absolute path, got ${JSON.stringify(home)}`);
     if (configFile !== null && typeof configFile !== 'string') throw fail(`expected 'configFile' to be a path or null`);
-    const parsed = parseInstanceConfig(config, { file: configFile ?? undefined });
+    const file = configFile ?? undefined;
+    const trusted = trustedInstanceConfig(config, file);
+    // Anything else (written by hand, or by another version) is validated in full, and the error says why.
+    const parsed = trusted ?? (await import('./instance-config.js')).parseInstanceConfig(config, { file });
     // The launching process made the home already; a worker has no business creating one.
-    return Instance.#create(home, parsed, false, false);
+    return Instance.#create(home, parsed, { createHome: false, ephemeral: false, trusted: trusted !== undefined });
   }
 
   /** For a run worker: the instance in RUNYARD_INSTANCE when set, else the one `open()` finds. */
@@ -123,13 +156,8 @@ export class Instance {
     return Instance.open({ home: env[HOME_ENV_VAR] ?? DEFAULT_HOME });
   }
 
-  static async #create(
-    home: string,
-    config: InstanceConfig,
-    createHome: boolean,
-    ephemeral: boolean,
-  ): Promise<Instance> {
-    const options = { home, instanceConfig: config };
+  static async #create(home: string, config: InstanceConfig, create: CreateOptions): Promise<Instance> {
+    const options = { home, instanceConfig: config, trusted: create.trusted };
     const storage = await prepareComponent('storage', config.storage, options);
     // Every component is checked now (class found, config valid), so a bad launcher fails at load;
     // each is created only when first used, so read-only commands never start one.
@@ -138,7 +166,7 @@ export class Instance {
       runCoordinator: await prepareComponent('runCoordinator', config.runCoordinator, options),
       computeLogs: await prepareComponent('computeLogs', config.computeLogs, options),
     };
-    if (createHome) {
+    if (create.createHome) {
       try {
         await mkdir(home, { recursive: true });
       } catch (err) {
@@ -148,7 +176,7 @@ export class Instance {
         });
       }
     }
-    return new Instance(home, config, await storage.create(), prepared, ephemeral);
+    return new Instance(home, config, await storage.create(), prepared, create.ephemeral);
   }
 
   get storage(): Storage {
@@ -160,6 +188,7 @@ export class Instance {
   launcher(): Promise<ManagedRunLauncher> {
     this.#assertOpen();
     this.#launcher ??= (async () => {
+      const { ManagedRunLauncher } = await import('../launcher/managed-run-launcher.js');
       const launcher = await this.#prepared.runLauncher.create();
       return new ManagedRunLauncher(launcher, {
         name: this.config.runLauncher.class,
@@ -196,11 +225,13 @@ export class Instance {
 
   /** NOT_STARTED|QUEUED → STARTING, then the run launcher starts a worker. */
   async launchRun(runId: string): Promise<RunRecord> {
+    const { launchRun } = await import('../launch/launch-run.js');
     return launchRun(this.storage, await this.launcher(), runId);
   }
 
   /** Stops the run: CANCELING, SIGTERM (or equivalent), grace period, kill; see launch/terminate-run.ts. */
   async terminateRun(runId: string, options: TerminateRunOptions = {}): Promise<TerminateRunResult> {
+    const { terminateRun } = await import('../launch/terminate-run.js');
     return terminateRun(this.storage, await this.launcher(), runId, options);
   }
 

@@ -3,6 +3,7 @@ import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
 import { RunyardError } from '../errors.js';
 import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
 import type { RunRecord, WorkerRef } from '../runs/run-record.js';
+import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
 import type { Storage } from '../storage/storage.js';
 import type {
   LaunchRunContext,
@@ -90,13 +91,25 @@ export class ManagedRunLauncher {
     }
   }
 
-  /** Starts a new worker for a run whose worker died; the worker resumes it. */
+  /**
+   * Starts a new worker for a run whose worker died; the worker resumes it. Refuses while the
+   * old worker still runs; once it is known dead, its lease is released so the new one need not
+   * wait for the lease to expire.
+   */
   async resume(run: RunRecord, resumeAttempt: number): Promise<RunRecord> {
     this.#assertOpen();
     if (!this.capabilities.resume || !this.#launcher.resumeRun)
       throw new RunyardError(`${this.name} cannot resume runs`);
-    const args = ['worker', 'execute-run', run.runId, '--resume'];
     const { storage } = this.#options;
+    const health = await this.checkHealth(run);
+    if (health.status === 'RUNNING')
+      throw new RunyardError(`run ${run.runId}'s worker is still running; it cannot be resumed`);
+    if (health.status !== 'UNKNOWN') {
+      const leaseName = runWorkerLeaseName(run.runId);
+      const lease = await storage.daemon.getLease(leaseName);
+      if (lease) await storage.daemon.releaseLease(leaseName, lease.holder);
+    }
+    const args = ['worker', 'execute-run', run.runId, '--resume'];
     const ref = await this.#launcher.resumeRun({
       run,
       worker: this.#workerCommand(args),

@@ -1,7 +1,7 @@
 import type { RunEvent } from '../events/run-event.js';
+import type { Storage } from '../storage/storage.js';
 import type { RunRecord } from './run-record.js';
 import { isTerminalStatus } from './run-status.js';
-import type { Storage } from '../storage/storage.js';
 
 export interface FollowRunOptions {
   /** Start after this event id (0: from the beginning). */
@@ -18,7 +18,11 @@ const BATCH = 500;
  * Calls `onEvent` for each of the run's events, in order, as they are stored, until the run
  * reaches a terminal status and every event before it has been delivered. Resolves with the run.
  */
-export async function followRun(storage: Storage, runId: string, options: FollowRunOptions): Promise<RunRecord | undefined> {
+export async function followRun(
+  storage: Storage,
+  runId: string,
+  options: FollowRunOptions,
+): Promise<RunRecord | undefined> {
   let afterId = options.afterId ?? 0;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   for (;;) {
@@ -35,11 +39,15 @@ export async function followRun(storage: Storage, runId: string, options: Follow
     } while (events.length === BATCH);
     if (!run || isTerminalStatus(run.status) || options.signal?.aborted) return run;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, pollMs);
-      options.signal?.addEventListener('abort', () => {
+      // Removed again after each wait: a run followed for more than ten polls would otherwise
+      // trip Node's MaxListenersExceededWarning on the signal, printed to the user's terminal.
+      const done = () => {
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', done);
         resolve();
-      }, { once: true });
+      };
+      const timer = setTimeout(done, pollMs);
+      options.signal?.addEventListener('abort', done, { once: true });
     });
   }
 }

@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
-import { loadCodeLocation } from '../code-location/load-code-location.js';
 import { executeRun } from '../engine/run-execution.js';
 import { RunNotFoundError } from '../errors.js';
 import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
 import type { RunEvent } from '../events/run-event.js';
 import type { Instance } from '../instance/instance.js';
 import type { RunRecord } from '../runs/run-record.js';
+import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
 import { completedStepsFromEvents } from './completed-steps.js';
 import { createRunIOManager } from './run-io-manager.js';
 
@@ -26,7 +26,10 @@ export interface RunWorkerResult {
   readonly refused?: string;
 }
 
-const DEFAULT_CANCEL_WAIT_MS = 5_000;
+// Longer than the multiprocess executor's own grace for its step processes (5 s), shorter than the
+// process launcher's default grace (10 s): steps get their chance, then the worker records the
+// cancel itself rather than being killed before it can.
+const DEFAULT_CANCEL_WAIT_MS = 8_000;
 
 /**
  * The run worker (`runyard worker execute-run <runId>`): claims the run (STARTING → STARTED, or a
@@ -41,7 +44,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
   if (!run) throw new RunNotFoundError(runId);
   const me = `${hostname()}:${process.pid}`;
   const heartbeatMs = instance.config.runWorker.heartbeatIntervalSeconds * 1000;
-  const leaseName = `run-worker:${runId}`;
+  const leaseName = runWorkerLeaseName(runId);
   // The lease outlives a missed heartbeat or two, but not a dead worker, so a resume can take over.
   const leaseTtlMs = Math.max(heartbeatMs * 3, instance.config.runMonitoring.heartbeatTimeoutSeconds * 1000);
 
@@ -71,14 +74,19 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
 
   try {
     const io = createRunIOManager(instance);
-    const completedSteps = options.resume
+    const completedSteps = options.resume && io
       ? await completedStepsFromEvents(runId, await storage.events.getEvents(runId, { types: ['STEP_SUCCESS'] }), io)
       : undefined;
     const codeLocation = run.origin.codeLocation;
     const result = await executeRun({
       storage,
       run,
-      job: async () => (await loadCodeLocation(codeLocation)).getJob(run.jobName),
+      // The code location loader is imported here, after the run is claimed, not with this module:
+      // RUN_START is recorded as early as the worker can, and a refused worker never needs it.
+      job: async () => {
+        const { loadCodeLocation } = await import('../code-location/load-code-location.js');
+        return (await loadCodeLocation(codeLocation)).getJob(run.jobName);
+      },
       codeLocation,
       startFrom: ['STARTING'],
       resume: options.resume,

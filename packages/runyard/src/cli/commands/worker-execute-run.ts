@@ -1,7 +1,9 @@
 import { Instance } from '../../instance/instance.js';
 import { runWorker } from '../../worker/run-worker.js';
+import { reportError } from '../cli-error.js';
 import type { GlobalOptions } from '../command-context.js';
 import { resolveHome } from '../command-context.js';
+import { exitProcess, type WorkerCommandLine } from '../fast-start.js';
 
 /**
  * The run worker's entry point, run by every launcher. The instance comes from RUNYARD_INSTANCE
@@ -19,4 +21,20 @@ export default async function workerExecuteRun(args: string[], opts: Record<stri
   } finally {
     await instance.dispose();
   }
+}
+
+/**
+ * The same command, called by bin/runyard.js without commander when the command line has the
+ * plain form launchers give it: loading and running commander would add to every run's startup.
+ * Ends the process as main() does.
+ */
+export async function runWorkerCommandLine(line: WorkerCommandLine): Promise<never> {
+  let code: number;
+  try {
+    const globals: GlobalOptions = line.home === undefined ? {} : { home: line.home };
+    code = await workerExecuteRun([line.runId], { resume: line.resume }, globals);
+  } catch (error) {
+    code = reportError(error);
+  }
+  exitProcess(code);
 }

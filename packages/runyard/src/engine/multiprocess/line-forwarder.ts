@@ -9,18 +9,33 @@ const MAX_PENDING = 64 * 1024;
  * worker's compute logs hold the same text as when the steps run in process. It also keeps the
  * last lines, for the error that reports a crash.
  */
+export interface LineForwarderOptions {
+  /** How many of the last lines to keep for `tail`. Default 0. */
+  readonly keepLines?: number;
+  /** Sets `sawPattern` when any line matches, even one long gone from the tail. */
+  readonly watchFor?: RegExp;
+}
+
 export class LineForwarder {
   readonly #target: Writable;
   readonly #keep: number;
+  readonly #watchFor: RegExp | undefined;
   readonly #tail: string[] = [];
   #pending = '';
+  #sawPattern = false;
 
-  constructor(source: Readable, target: Writable, keepLines = 0) {
+  constructor(source: Readable, target: Writable, options: LineForwarderOptions = {}) {
     this.#target = target;
-    this.#keep = keepLines;
+    this.#keep = options.keepLines ?? 0;
+    this.#watchFor = options.watchFor;
     source.setEncoding('utf8');
     source.on('data', (chunk: string) => this.#push(chunk));
     source.on('end', () => this.#flush());
+  }
+
+  /** Whether a line matched `watchFor`. */
+  get sawPattern(): boolean {
+    return this.#sawPattern;
   }
 
   /** The last lines seen (up to `keepLines`), the unfinished one included. */
@@ -51,6 +66,7 @@ export class LineForwarder {
   }
 
   #remember(text: string): void {
+    if (this.#watchFor?.test(text)) this.#sawPattern = true;
     if (this.#keep === 0) return;
     const lines = text.split('\n');
     if (lines.at(-1) === '') lines.pop();

@@ -8,6 +8,8 @@
  *   fork(step-process.js, [boot JSON]) ───►  loads the code location and the job
  *                                      ◄───  ready | load_error (then exits)
  *   run_step ─────────────────────────────►  loads inputs, runs one attempt
+ *                                      ◄───  event (STEP_START), flush
+ *   flushed (the start is stored) ────────►  runs the op
  *                                      ◄───  event … event (in order)
  *                                      ◄───  result (ok, or an error), then exits
  *   cancel (and SIGTERM) ─────────────────►  aborts the op's ctx.signal
@@ -49,7 +51,13 @@ export interface CancelMessage {
   readonly type: 'cancel';
 }
 
-export type ParentMessage = RunStepMessage | CancelMessage;
+/** The answer to `flush`: every event sent before it is stored (or storing failed). */
+export interface FlushedMessage {
+  readonly type: 'flushed';
+  readonly error?: ErrorInfo;
+}
+
+export type ParentMessage = RunStepMessage | CancelMessage | FlushedMessage;
 
 // ── child → parent ──────────────────────────────────────────────────────────────────────────
 
@@ -80,7 +88,15 @@ export interface LoadErrorMessage {
   readonly error: ErrorInfo;
 }
 
-export type ChildMessage = ReadyMessage | EventMessage | ResultMessage | LoadErrorMessage;
+/**
+ * Asks the parent to store the events sent so far and answer `flushed`: a step's start is stored
+ * before its op runs, as in process (ExecutorContext.flush).
+ */
+export interface FlushMessage {
+  readonly type: 'flush';
+}
+
+export type ChildMessage = ReadyMessage | EventMessage | FlushMessage | ResultMessage | LoadErrorMessage;
 
 // ── guards: cheap checks of the shape, not of every field's content ─────────────────────────
 
@@ -99,6 +115,8 @@ export function isParentMessage(value: unknown): value is ParentMessage {
   switch (value.type) {
     case 'cancel':
       return true;
+    case 'flushed':
+      return value.error === undefined || isErrorInfo(value.error);
     case 'run_step':
       return (
         typeof value.runId === 'string' &&
@@ -119,11 +137,14 @@ export function isChildMessage(value: unknown): value is ChildMessage {
   if (!isObject(value)) return false;
   switch (value.type) {
     case 'ready':
+    case 'flush':
       return true;
     case 'event':
       return isObject(value.event) && typeof value.event.type === 'string';
     case 'result':
-      return value.ok === true || (value.ok === false && isErrorInfo(value.error) && typeof value.retryable === 'boolean');
+      return (
+        value.ok === true || (value.ok === false && isErrorInfo(value.error) && typeof value.retryable === 'boolean')
+      );
     case 'load_error':
       return isErrorInfo(value.error);
     default:

@@ -106,7 +106,11 @@ export class MultiprocessExecutor implements Executor {
     const scheduler = new StepScheduler(graph, new Set(completed.keys()));
     const alreadyDone = graph.order.filter((key) => completed.has(key)).length;
     let started = 0;
-    const boot: StepProcessBoot = { codeLocation: ctx.codeLocation as string, cwd: process.cwd(), jobName: ctx.job.name };
+    const boot: StepProcessBoot = {
+      codeLocation: ctx.codeLocation as string,
+      cwd: process.cwd(),
+      jobName: ctx.job.name,
+    };
     const options = this.#options;
     const pool = new StepProcessPool({
       maxSpares: options.spares,
@@ -194,11 +198,13 @@ export class MultiprocessExecutor implements Executor {
               inputSources,
               ioManager,
             },
-            ctx.emit,
+            { emit: ctx.emit, flush: ctx.flush },
           );
           // The output stays in the IO manager; nothing comes back to this process.
           if (outcome.ok) return { ok: true, output: undefined };
-          return outcome.retryable ? { ok: false, error: outcome.error } : { ok: false, error: outcome.error, retryable: false };
+          return outcome.retryable
+            ? { ok: false, error: outcome.error }
+            : { ok: false, error: outcome.error, retryable: false };
         },
       });
       return result.ok;
@@ -226,7 +232,9 @@ export function stepProcessEntry(): string {
     ? path.resolve(path.dirname(here), '../../../dist/engine/multiprocess/step-process.js')
     : path.join(path.dirname(here), 'step-process.js');
   if (!existsSync(entry))
-    throw new RunyardError(`the step process entry ${entry} is missing; build Runyard first (npx tsc -b packages/runyard)`);
+    throw new RunyardError(
+      `the step process entry ${entry} is missing; build Runyard first (npx tsc -b packages/runyard)`,
+    );
   return entry;
 }
 
@@ -240,7 +248,8 @@ function inheritedConditions(): string[] {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (/^(?:--conditions|-C)=/.test(arg)) flags.push(arg);
-    else if ((arg === '--conditions' || arg === '-C') && argv[i + 1] !== undefined) flags.push(arg, argv[++i] as string);
+    else if ((arg === '--conditions' || arg === '-C') && argv[i + 1] !== undefined)
+      flags.push(arg, argv[++i] as string);
   }
   return flags;
 }

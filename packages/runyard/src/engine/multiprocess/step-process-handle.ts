@@ -1,12 +1,20 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import type { ErrorInfo } from '../../events/error-info.js';
-import type { EmitEvent } from '../event-writer.js';
+import { type ErrorInfo, toErrorInfo } from '../../events/error-info.js';
+import type { EmitFn } from '../event-writer.js';
 import { LineForwarder } from './line-forwarder.js';
-import { type ChildMessage, isChildMessage, type RunStepMessage, type StepProcessBoot } from './messages.js';
+import {
+  type ChildMessage,
+  isChildMessage,
+  type ParentMessage,
+  type RunStepMessage,
+  type StepProcessBoot,
+} from './messages.js';
 
 /** How many lines of a crashed step process's stderr its error carries. */
 const STDERR_TAIL_LINES = 20;
+/** What V8 prints before it aborts a process whose heap is full (Node 20 and later). */
+const OUT_OF_MEMORY = /JavaScript heap out of memory|Reached heap limit/;
 
 export interface StepProcessSpawnOptions {
   /** The compiled step-process.js. */
@@ -23,9 +31,29 @@ export type StepProcessOutcome =
   | { readonly ok: true }
   | { readonly ok: false; readonly error: ErrorInfo; readonly retryable: boolean };
 
-interface ExitInfo {
+export interface ExitInfo {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
+}
+
+/** Where a step process's events go: the run's event writer. */
+export interface StepEventSink {
+  readonly emit: EmitFn;
+  /** Resolves once what was emitted is stored (ExecutorContext.flush). */
+  readonly flush?: () => Promise<void>;
+}
+
+/** What the pool needs of a step process; StepProcessHandle is the real one. */
+export interface PooledStepProcess {
+  readonly isReady: boolean;
+  /** Became ready, then exited before it was given work (killed from outside, say). */
+  readonly diedIdle: boolean;
+  /** It reported that it could not load the code location or the job. */
+  readonly loadFailed: boolean;
+  readonly exited: Promise<ExitInfo>;
+  run(message: RunStepMessage, sink: StepEventSink): Promise<StepProcessOutcome>;
+  cancel(): void;
+  kill(): void;
 }
 
 type Readiness = { readonly kind: 'ready' } | { readonly kind: 'load_error'; readonly error: ErrorInfo } | ExitedEarly;
@@ -46,30 +74,29 @@ function track(child: ChildProcess): void {
 
 /**
  * The run worker's side of one step process: starts it, tells when it is ready, runs one attempt
- * in it, relays its events and output, and turns an exit without a result into an error that says
- * how the process ended.
+ * in it, relays its events, and turns an exit without a result into an error that says how the
+ * process ended.
  */
-export class StepProcessHandle {
+export class StepProcessHandle implements PooledStepProcess {
   readonly #child: ChildProcess;
   readonly #boot: StepProcessBoot;
   readonly #stderr: LineForwarder;
   readonly #readiness: Promise<Readiness>;
-  readonly #resolveReadiness: (readiness: Readiness) => void;
+  #resolveReadiness!: (readiness: Readiness) => void;
   #state: 'starting' | 'ready' | 'running' | 'exited' = 'starting';
   #used = false;
   #becameReady = false;
   #loadFailed = false;
   #cancelledBeforeRun = false;
+  #protocolError: string | undefined;
   #onMessage: ((message: ChildMessage) => void) | undefined;
   /** Resolves once the process has exited and its pipes and IPC channel are closed. */
   readonly exited: Promise<ExitInfo>;
 
   constructor(options: StepProcessSpawnOptions) {
-    let resolveReadiness!: (readiness: Readiness) => void;
     this.#readiness = new Promise((resolve) => {
-      resolveReadiness = resolve;
+      this.#resolveReadiness = resolve;
     });
-    this.#resolveReadiness = resolveReadiness;
     this.#boot = options.boot;
     this.#child = fork(options.entry, [JSON.stringify(options.boot)], {
       cwd: options.boot.cwd,
@@ -80,13 +107,12 @@ export class StepProcessHandle {
     });
     track(this.#child);
     new LineForwarder(this.#child.stdout as NonNullable<ChildProcess['stdout']>, options.stdout);
-    this.#stderr = new LineForwarder(
-      this.#child.stderr as NonNullable<ChildProcess['stderr']>,
-      options.stderr,
-      STDERR_TAIL_LINES,
-    );
+    this.#stderr = new LineForwarder(this.#child.stderr as NonNullable<ChildProcess['stderr']>, options.stderr, {
+      keepLines: STDERR_TAIL_LINES,
+      watchFor: OUT_OF_MEMORY,
+    });
     this.#child.on('message', (message: unknown) => this.#receive(message));
-    // 'error' is a failed spawn or a failed kill; either way 'close' follows or the process is gone.
+    // 'error' is a failed spawn, send or kill; in each case 'close' follows or the process is gone.
     this.#child.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
       // 'close' comes after the IPC channel has delivered every message the child sent.
@@ -108,28 +134,23 @@ export class StepProcessHandle {
     return this.#state === 'ready';
   }
 
-  /** The process reported that it could not load the code location or the job. */
   get loadFailed(): boolean {
     return this.#loadFailed;
   }
 
-  /** Loaded, then gone before any work was given to it (killed from outside, say). */
   get diedIdle(): boolean {
     return this.#state === 'exited' && !this.#used && this.#becameReady;
   }
 
   /**
-   * Runs one attempt in this process, relaying its events to `onEvent` in order. Never rejects:
+   * Runs one attempt in this process, relaying its events to the sink in order. Never rejects:
    * a failure of the op, of the process or of loading the job is returned as the outcome.
    */
-  async run(message: RunStepMessage, onEvent: (event: EmitEvent) => void): Promise<StepProcessOutcome> {
+  async run(message: RunStepMessage, sink: StepEventSink): Promise<StepProcessOutcome> {
     if (this.#used) throw new Error('a step process runs exactly one attempt');
     this.#used = true;
     const readiness = await this.#readiness;
-    if (this.#cancelledBeforeRun) {
-      this.#child.kill('SIGKILL');
-      return cancelledBeforeStart();
-    }
+    if (this.#cancelledBeforeRun) return cancelledBeforeStart();
     if (readiness.kind === 'load_error')
       return {
         ok: false,
@@ -140,20 +161,25 @@ export class StepProcessHandle {
           cause: readiness.error,
         },
       };
-    if (readiness.kind === 'exited') return { ok: false, retryable: true, error: this.#crashError(readiness) };
+    // Ready once, but gone since: it can still only report how it ended.
+    if (this.#state === 'exited') return this.#crashed(await this.exited);
 
-    let resolveResult!: (outcome: StepProcessOutcome) => void;
     const result = new Promise<StepProcessOutcome>((resolve) => {
-      resolveResult = resolve;
+      this.#onMessage = (reply) => {
+        if (reply.type === 'event') sink.emit(reply.event);
+        else if (reply.type === 'flush')
+          Promise.resolve(sink.flush?.()).then(
+            () => this.#send({ type: 'flushed' }),
+            (error: unknown) => this.#send({ type: 'flushed', error: toErrorInfo(error) }),
+          );
+        else if (reply.type === 'result')
+          resolve(reply.ok ? { ok: true } : { ok: false, error: reply.error, retryable: reply.retryable });
+      };
     });
-    this.#onMessage = (reply) => {
-      if (reply.type === 'event') onEvent(reply.event);
-      else if (reply.type === 'result')
-        resolveResult(reply.ok ? { ok: true } : { ok: false, error: reply.error, retryable: reply.retryable });
-    };
     try {
       this.#child.send(message);
     } catch (error) {
+      // Structured clone refused the message (a step config holding a function, say).
       this.#child.kill('SIGKILL');
       return {
         ok: false,
@@ -165,11 +191,10 @@ export class StepProcessHandle {
       };
     }
     this.#state = 'running';
-    const exited = this.exited.then((info) => ({ ok: false as const, retryable: true, error: this.#crashError(info) }));
-    return Promise.race([result, exited]);
+    return Promise.race([result, this.exited.then((info) => this.#crashed(info))]);
   }
 
-  /** Asks a running step to stop (cancel, then SIGTERM); a process with no step yet is killed. */
+  /** Asks a running step to stop (`cancel`, then SIGTERM); a process with no step yet is killed. */
   cancel(): void {
     if (this.#state === 'exited') return;
     if (this.#state !== 'running') {
@@ -177,7 +202,7 @@ export class StepProcessHandle {
       this.#child.kill('SIGKILL');
       return;
     }
-    if (this.#child.connected) this.#child.send({ type: 'cancel' }, () => undefined);
+    this.#send({ type: 'cancel' });
     this.#child.kill('SIGTERM');
   }
 
@@ -185,8 +210,19 @@ export class StepProcessHandle {
     if (this.#state !== 'exited') this.#child.kill('SIGKILL');
   }
 
+  /** Sends if the channel is still open; a child that is gone has no use for the message. */
+  #send(message: ParentMessage): void {
+    if (!this.#child.connected) return;
+    try {
+      this.#child.send(message, () => undefined);
+    } catch {
+      // Closed between the check and the send.
+    }
+  }
+
   #receive(message: unknown): void {
     if (!isChildMessage(message)) {
+      this.#protocolError ??= `step process sent a message outside the protocol: ${describe(message)}`;
       this.#child.kill('SIGKILL');
       return;
     }
@@ -202,25 +238,25 @@ export class StepProcessHandle {
     }
   }
 
-  #crashError(info: ExitInfo): ErrorInfo {
+  #crashed(info: ExitInfo): StepProcessOutcome {
     const tail = this.#stderr.tail;
-    const outOfMemory = tail.some((line) => /JavaScript heap out of memory|Reached heap limit/.test(line));
-    const message = outOfMemory
-      ? 'step process ran out of memory'
-      : info.signal
-        ? `step process was killed by ${info.signal}`
-        : `step process exited with code ${info.code}`;
-    return {
-      name: 'StepProcessCrashError',
-      message,
-      data: {
-        pid: this.pid,
-        exitCode: info.code,
-        signal: info.signal,
-        ...(outOfMemory ? { outOfMemory: true } : {}),
-        stderrTail: tail.join('\n'),
-      },
+    // The native stack V8 prints after the message can push it out of the tail: watch every line.
+    const outOfMemory = this.#stderr.sawPattern;
+    const message =
+      this.#protocolError ??
+      (outOfMemory
+        ? 'step process ran out of memory'
+        : info.signal
+          ? `step process was killed by ${info.signal}`
+          : `step process exited with code ${info.code}`);
+    const data = {
+      pid: this.pid,
+      exitCode: info.code,
+      signal: info.signal,
+      ...(outOfMemory ? { outOfMemory: true } : {}),
+      stderrTail: tail.join('\n'),
     };
+    return { ok: false, retryable: true, error: { name: 'StepProcessCrashError', message, data } };
   }
 }
 
@@ -230,4 +266,12 @@ export function cancelledBeforeStart(): StepProcessOutcome {
     retryable: false,
     error: { name: 'StepProcessError', message: 'the run was cancelled before the step started' },
   };
+}
+
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value)?.slice(0, 200) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }

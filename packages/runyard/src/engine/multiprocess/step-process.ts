@@ -11,7 +11,7 @@
  */
 import { loadCodeLocation } from '../../code-location/load-code-location.js';
 import type { JobDefinition } from '../../definitions/job.js';
-import { RunyardError } from '../../errors.js';
+import { errorFromInfo, RunyardError } from '../../errors.js';
 import { toErrorInfo } from '../../events/error-info.js';
 import type { EmitEvent } from '../event-writer.js';
 import { gatherInputs } from '../in-process-executor.js';
@@ -29,6 +29,7 @@ const boot = parseBoot(process.argv[2]);
 const controller = new AbortController();
 let phase: 'loading' | 'idle' | 'running' | 'done' = 'loading';
 let job: JobDefinition | undefined;
+let flushed: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
 // While a step runs, SIGTERM or `cancel` aborts its ctx.signal so that the op can stop cleanly
 // (the parent SIGKILLs after a grace period). Before a step runs there is nothing to finish.
@@ -41,18 +42,23 @@ process.on('SIGTERM', stop);
 process.on('disconnect', () => process.exit(1));
 process.on('message', (message: unknown) => {
   if (!isParentMessage(message)) {
-    process.stderr.write(`step process: ignoring an unknown message: ${String(JSON.stringify(message))}\n`);
+    process.stderr.write(`step process: ignoring a message outside the protocol (${typeof message})\n`);
     return;
   }
   if (message.type === 'cancel') stop();
-  else void runStep(message);
+  else if (message.type === 'flushed') {
+    const waiter = flushed;
+    flushed = undefined;
+    if (message.error) waiter?.reject(errorFromInfo(message.error));
+    else waiter?.resolve();
+  } else void runStep(message);
 });
 
 try {
   const location = await loadCodeLocation(boot.codeLocation, { cwd: boot.cwd });
   job = location.getJob(boot.jobName);
   phase = 'idle';
-  send({ type: 'ready' });
+  void send({ type: 'ready' });
 } catch (error) {
   phase = 'done';
   await sendAndExit({ type: 'load_error', error: toErrorInfo(error) }, 1);
@@ -100,9 +106,6 @@ async function attempt(job: JobDefinition, message: RunStepMessage): Promise<Res
     return final(error);
   }
 
-  // STEP_OUTPUT and STEP_SUCCESS wait until the output is stored: an output that cannot be
-  // stored fails the step, and must not be reported as a success first.
-  const held: EmitEvent[] = [];
   const result = await runStepAttempt({
     runId,
     jobName: job.name,
@@ -112,19 +115,15 @@ async function attempt(job: JobDefinition, message: RunStepMessage): Promise<Res
     inputs,
     attempt: message.attempt,
     signal: controller.signal,
-    emit: (event) => {
-      const stamped = { ...event, timestamp: event.timestamp ?? Date.now() };
-      if (event.type === 'STEP_OUTPUT' || event.type === 'STEP_SUCCESS') held.push(stamped);
-      else sendEvent(stamped);
-    },
+    flush: () =>
+      new Promise<void>((resolve, reject) => {
+        flushed = { resolve, reject };
+        void send({ type: 'flush' });
+      }),
+    emit: (event) => sendEvent({ ...event, timestamp: event.timestamp ?? Date.now() }),
+    storeOutput: (output) => io.storeOutput({ runId, stepKey }, output),
   });
-  if (!result.ok) return { type: 'result', ok: false, error: result.error, retryable: true };
-  try {
-    await io.storeOutput({ runId, stepKey }, result.output);
-  } catch (error) {
-    return final(error);
-  }
-  for (const event of held) sendEvent(event);
+  if (!result.ok) return { type: 'result', ok: false, error: result.error, retryable: result.retryable ?? true };
   return { type: 'result', ok: true };
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * A pid alone is not an identity: after a process exits its pid may be given to another. On Linux
@@ -31,6 +31,7 @@ export function isAlive(pid: number): boolean {
  */
 export function isOurGroupAlive(pgid: number, leaderStartTicks: string | undefined): boolean {
   if (!isAlive(-pgid)) return false;
+  if (!groupHasLiveMembers(pgid)) return false;
   if (leaderStartTicks === undefined) return true;
   const now = processStartTicks(pgid);
   return now === undefined || now === leaderStartTicks;
@@ -44,4 +45,31 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
   }
+}
+
+/**
+ * `kill(-pgid, 0)` also succeeds for zombies: killed processes whose parent (often init, once the
+ * launching CLI has exited) has not reaped them yet. They hold no resources and run nothing, so a
+ * group of zombies counts as gone. Where /proc is missing we cannot tell, and trust kill().
+ */
+function groupHasLiveMembers(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const entry of entries) {
+    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // After the command name: state, ppid, pgrp, …
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+  }
+  return false;
 }

@@ -123,11 +123,11 @@ export class ProcessRunLauncher extends BaseRunLauncher {
     signalGroup(ref.pgid, 'SIGKILL');
     if (!(await waitForExit(ref, KILL_WAIT_MS)))
       throw new RunyardError(`process group ${ref.pgid} is still alive ${KILL_WAIT_MS} ms after SIGKILL`);
-    return {
-      stopped: true,
-      escalated: true,
-      detail: `process group ${ref.pgid} ignored SIGTERM for ${Math.round(ctx.graceMs / 1000)} s; killed it with SIGKILL`,
-    };
+    const detail =
+      ctx.graceMs === 0
+        ? `killed process group ${ref.pgid} with SIGKILL`
+        : `process group ${ref.pgid} ignored SIGTERM for ${(ctx.graceMs / 1000).toFixed(ctx.graceMs < 1000 ? 1 : 0)} s; killed it with SIGKILL`;
+    return { stopped: true, escalated: true, detail };
   }
 
   override async checkRunWorkerHealth(run: RunRecord): Promise<WorkerHealth> {

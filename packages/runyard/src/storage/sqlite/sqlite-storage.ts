@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import type BetterSqlite3 from 'better-sqlite3';
 import { SchemaTooNewError, SchemaTooOldError } from '../../errors.js';
 import type { ComponentConfig } from '../../instance/component-config.js';
 import type { DaemonStorage } from '../daemon-storage.js';
@@ -15,6 +16,9 @@ import { SqliteEventLogStorage } from './sqlite-event-log-storage.js';
 import { applyPendingMigrations, LATEST_SQLITE_SCHEMA_VERSION, readSchemaVersion } from './sqlite-migrations.js';
 import { SqliteRunStorage } from './sqlite-run-storage.js';
 import { SqliteScheduleStorage } from './sqlite-schedule-storage.js';
+import type { SqliteStorageConfigSchema } from './sqlite-storage-config-schema.js';
+
+export { DEFAULT_SQLITE_PATH, type SqliteStorageConfig } from './sqlite-storage-config.js';
 
 const MEMORY = ':memory:';
 const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
@@ -28,15 +32,6 @@ export interface SqliteStorageOptions {
   readonly busyTimeoutMs?: number;
 }
 
-const sqliteConfigSchema = z
-  .object({
-    /** Relative to RUNYARD_HOME. */
-    path: z.string().min(1).default('runyard.db'),
-  })
-  .strict();
-
-export type SqliteStorageConfig = z.output<typeof sqliteConfigSchema>;
-
 /**
  * Storage in one SQLite file, shared by every process of an instance (run workers, the daemon,
  * the UI). WAL lets readers run beside the single writer; every write is a short IMMEDIATE
@@ -47,8 +42,16 @@ export type SqliteStorageConfig = z.output<typeof sqliteConfigSchema>;
  *   await storage.dispose();
  */
 export class SqliteStorage implements Storage {
-  /** The `config` of `{ class: 'SqliteStorage', config }` in runyard.yaml. */
-  static readonly configSchema = sqliteConfigSchema;
+  /**
+   * The zod schema of the `config` of `{ class: 'SqliteStorage', config }` in runyard.yaml. It is
+   * loaded on demand so that opening storage (every run worker does) never loads zod.
+   *
+   *   const schema = await SqliteStorage.loadConfigSchema();
+   *   schema.parse({}); // { path: 'runyard.db' }
+   */
+  static async loadConfigSchema(): Promise<SqliteStorageConfigSchema> {
+    return (await import('./sqlite-storage-config-schema.js')).sqliteStorageConfigSchema;
+  }
 
   readonly runs: RunStorage;
   readonly events: EventLogStorage;
@@ -70,8 +73,9 @@ export class SqliteStorage implements Storage {
     if (location !== MEMORY) mkdirSync(dirname(location), { recursive: true });
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     // Loaded here, not at the top, so that importing runyard does not load a native addon for
-    // users whose storage is elsewhere.
-    const { default: Database } = await import('better-sqlite3');
+    // users whose storage is elsewhere. It is CommonJS: require() skips the ESM wrapper that
+    // import() would build around it, a few ms of every process's startup.
+    const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
     // `timeout` is better-sqlite3's name for PRAGMA busy_timeout.
     const conn = new SqliteConnection(new Database(location, { timeout: busyTimeoutMs }), location);
     try {

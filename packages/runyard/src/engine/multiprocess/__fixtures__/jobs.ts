@@ -215,4 +215,13 @@ export const outputs = job({
   },
 });
 
-export default defineDefinitions({ jobs: [chain, fanOut, wide, crashes, crashFails, failing, cancellable, outputs] });
+// ── start_stored: the op looks for the file the test writes when STEP_START is stored ──────
+const seesStart = op({
+  name: 'sees_start',
+  run: (ctx) => existsSync(path.join(dirOf(ctx.tags), `${ctx.stepKey}.start-stored`)),
+});
+export const startStored = job({ name: 'start_stored', executor: multiprocess, graph: () => void seesStart() });
+
+export default defineDefinitions({
+  jobs: [chain, fanOut, wide, crashes, crashFails, failing, cancellable, outputs, startStored],
+});
