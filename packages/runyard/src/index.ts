@@ -34,11 +34,14 @@ export {
 } from './definitions/op.js';
 export { type Backoff, type RetryPolicy, retryDelayMs } from './definitions/retry-policy.js';
 export {
+  SCHEDULE_CATCH_UP,
+  type ScheduleCatchUp,
   type ScheduleDefinition,
   type ScheduleEvaluationContext,
   type ScheduleSpec,
   schedule,
 } from './definitions/schedule.js';
+export { type CronSchedule, parseCron } from './definitions/schedule-cron.js';
 export { type ExecuteJobOptions, type ExecuteJobResult, executeJob } from './engine/execute-job.js';
 export { validateRunConfig } from './engine/run-config.js';
 export * from './errors.js';
@@ -128,6 +131,35 @@ export type { TerminateRunOptions, TerminateRunResult } from './launch/terminate
 export { followRun, type FollowRunOptions } from './runs/follow-run.js';
 export { stepStatsFromEvents, type StepStats, type StepStatus } from './events/step-stats.js';
 export { runWorker, type RunWorkerOptions, type RunWorkerResult } from './worker/run-worker.js';
+export { completedStepsForRun } from './worker/completed-steps.js';
+export { derivedRunId, type SubmitDerivedRunResult, submitDerivedRun } from './launch/submit-derived-run.js';
+export {
+  listSchedules,
+  type ScheduleChange,
+  type ScheduleListing,
+  ScheduleNotFoundError,
+  startSchedule,
+  stopSchedule,
+} from './daemon/schedules/schedule-control.js';
+export { SCHEDULE_NAME_TAG, scheduleTickRunId, TICK_AT_TAG } from './daemon/schedules/schedule-tags.js';
+export { decideAutomaticRetry, type RetryDecision, type RunRetrySettings } from './retries/retry-policy.js';
+export { automaticRetryRunId, type RetryRunOptions, type RetryRunResult, retryRun } from './retries/retry-run.js';
+export {
+  isRetryStrategy,
+  MAX_RETRIES_TAG,
+  PARENT_RUN_ID_TAG,
+  REEXECUTION_TAG,
+  RETRY_NUMBER_TAG,
+  RETRY_ON_OP_FAILURE_TAG,
+  RETRY_STRATEGIES,
+  RETRY_STRATEGY_TAG,
+  type RetryStrategy,
+  ROOT_RUN_ID_TAG,
+  retryNumberOf,
+} from './retries/retry-tags.js';
 export type { IOManager, OutputKey } from './engine/io-manager.js';
 export { InMemoryIOManager } from './engine/io-manager.js';
 export type { Executor, ExecutorContext, ExecutionOutcome } from './engine/executor.js';
+export { MAX_RUNTIME_TAG, RESUME_ATTEMPT_TAG } from './daemon/monitoring/monitoring-action.js';
+export type { Daemon, DaemonIterationContext } from './daemon/daemon.js';
+export { DaemonLoop, type DaemonLoopOptions } from './daemon/daemon-loop.js';

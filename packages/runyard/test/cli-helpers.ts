@@ -31,10 +31,10 @@ export function runCli(
 ): Promise<CliResult> {
   const fullArgs = options.home ? ['--home', options.home, ...args] : [...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...fullArgs], {
-      cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...options.env },
-    });
+    // Plain output, as in a pipe; FORCE_COLOR (vitest sets it) must be absent, not empty.
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env };
+    delete env.FORCE_COLOR;
+    const child = spawn(process.execPath, [cliPath, ...fullArgs], { cwd: options.cwd ?? repoRoot, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -29,7 +29,11 @@ describe('runyard job launch and the launched run, as a user drives them', () =>
     expect(workerPid).not.toBe(Number.NaN);
     expect(result.stdout).toMatch(/run [0-9a-f-]{36} SUCCESS in .* \(steps: 3 done · 0 running · 0 failed\)/);
     const shown = JSON.parse((await runCli(['run', 'show', runIdIn(result.stdout), '--json'], { home })).stdout);
-    expect(shown).toMatchObject({ status: 'SUCCESS', worker: { launcher: 'ProcessRunLauncher' }, origin: { source: 'cli' } });
+    expect(shown).toMatchObject({
+      status: 'SUCCESS',
+      worker: { launcher: 'ProcessRunLauncher' },
+      origin: { source: 'cli' },
+    });
   });
 
   it('job launch without --wait prints only the run id; --wait exits 1 when the run fails', async () => {
@@ -46,9 +50,14 @@ describe('runyard job launch and the launched run, as a user drives them', () =>
     const launched = await runCli(['job', 'launch', '-f', fixture('prints.ts'), '-j', 'chatty', '--wait'], { home });
     expect(launched.code).toBe(0);
     const runId = runIdIn(launched.stdout);
-    expect((await runCli(['run', 'logs', runId, '--stdout'], { home })).stdout).toBe('hello from the worker on stdout\n');
+    expect((await runCli(['run', 'logs', runId, '--stdout'], { home })).stdout).toBe(
+      'hello from the worker on stdout\n',
+    );
     expect((await runCli(['run', 'logs', runId, '--stderr'], { home })).stdout).toBe('a warning on stderr\n');
-    expectUserError(await runCli(['run', 'logs', runId, '--stdout', '--stderr'], { home }), 'give --stdout or --stderr, not both');
+    expectUserError(
+      await runCli(['run', 'logs', runId, '--stdout', '--stderr'], { home }),
+      'give --stdout or --stderr, not both',
+    );
   });
 
   it('run terminate stops a running run; run logs --follow ends with it; a second terminate says so', async () => {
@@ -58,7 +67,9 @@ describe('runyard job launch and the launched run, as a user drives them', () =>
     const following = runCli(['run', 'logs', runId, '--follow'], { home });
     const terminated = await runCli(['run', 'terminate', runId.slice(0, 8)], { home });
     expect(terminated.code).toBe(0);
-    expect(terminated.stdout).toMatch(new RegExp(`run ${runId} CANCELED: sent SIGTERM to process group \\d+; it exited`));
+    expect(terminated.stdout).toMatch(
+      new RegExp(`run ${runId} CANCELED: sent SIGTERM to process group \\d+; it exited`),
+    );
     const followed = await following;
     expect(followed.code).toBe(0);
     expect(followed.stdout).toContain('RUN_CANCELING');
@@ -68,7 +79,10 @@ describe('runyard job launch and the launched run, as a user drives them', () =>
   });
 
   it('worker execute-run refuses an unknown run with a clear message', async () => {
-    expectUserError(await runCli(['worker', 'execute-run', '00000000-0000-0000-0000-000000000000'], { home }), 'was not found');
+    expectUserError(
+      await runCli(['worker', 'execute-run', '00000000-0000-0000-0000-000000000000'], { home }),
+      'was not found',
+    );
   });
 });
 
@@ -82,7 +96,9 @@ describe('a custom run launcher from runyard.yaml', () => {
   };
 
   it('launches runs with the configured class and config', async () => {
-    const home = homeWith(`runLauncher:\n  module: ${launcherModule}\n  class: NiceRunLauncher\n  config:\n    niceness: 7\n`);
+    const home = homeWith(
+      `runLauncher:\n  module: ${launcherModule}\n  class: NiceRunLauncher\n  config:\n    niceness: 7\n`,
+    );
     const result = await runCli(['job', 'launch', '-f', report, '-j', 'report', '--wait'], { home });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('launching the run with NiceRunLauncher');
@@ -92,14 +108,28 @@ describe('a custom run launcher from runyard.yaml', () => {
   });
 
   it('bad launcher config, an unknown class or a module that does not load fail at load, creating no run', async () => {
-    const bad = homeWith(`runLauncher:\n  module: ${launcherModule}\n  class: NiceRunLauncher\n  config:\n    niceness: 50\n`);
-    expectUserError(await runCli(['job', 'launch', '-f', report, '-j', 'report'], { home: bad }), 'runLauncher.config.niceness');
+    const bad = homeWith(
+      `runLauncher:\n  module: ${launcherModule}\n  class: NiceRunLauncher\n  config:\n    niceness: 50\n`,
+    );
+    expectUserError(
+      await runCli(['job', 'launch', '-f', report, '-j', 'report'], { home: bad }),
+      'runLauncher.config.niceness',
+    );
     const unknown = homeWith(`runLauncher:\n  module: ${launcherModule}\n  class: FastRunLauncher\n`);
-    expectUserError(await runCli(['job', 'launch', '-f', report, '-j', 'report'], { home: unknown }), "has no export 'FastRunLauncher'");
+    expectUserError(
+      await runCli(['job', 'launch', '-f', report, '-j', 'report'], { home: unknown }),
+      "has no export 'FastRunLauncher'",
+    );
     const missing = homeWith('runLauncher:\n  module: ./no-such-launcher.js\n  class: X\n');
-    expectUserError(await runCli(['job', 'launch', '-f', report, '-j', 'report'], { home: missing }), "runLauncher.module: cannot load './no-such-launcher.js'");
+    expectUserError(
+      await runCli(['job', 'launch', '-f', report, '-j', 'report'], { home: missing }),
+      "runLauncher.module: cannot load './no-such-launcher.js'",
+    );
     const builtin = homeWith('runLauncher:\n  class: TeleportRunLauncher\n');
-    expectUserError(await runCli(['run', 'list'], { home: builtin }), "runLauncher.class: unknown class 'TeleportRunLauncher'");
+    expectUserError(
+      await runCli(['run', 'list'], { home: builtin }),
+      "runLauncher.class: unknown class 'TeleportRunLauncher'",
+    );
     // Nothing was written: no database, so no run.
     for (const home of [bad, unknown, missing, builtin]) expect(existsSync(path.join(home, 'runyard.db'))).toBe(false);
   });

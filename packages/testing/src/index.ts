@@ -5,10 +5,11 @@
  *   import { runLauncherConformance, storageConformance } from '@runyard/testing';
  *   storageConformance('MyStorage', async () => ({ storage: await MyStorage.open(...) }));
  */
-export { storageConformance, type StorageFactory } from './storage-conformance.js';
+
 export {
   CONFORMANCE_JOBS,
   type LauncherConformanceOptions,
   type LauncherConformanceSetup,
   runLauncherConformance,
 } from './launcher-conformance.js';
+export { type StorageFactory, storageConformance } from './storage-conformance.js';

@@ -1,10 +1,18 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { lifecycleCases } from './launcher-conformance/lifecycle.js';
-import { Harness, type LauncherConformanceOptions, type LauncherConformanceSetup } from './launcher-conformance/support.js';
+import {
+  Harness,
+  type LauncherConformanceOptions,
+  type LauncherConformanceSetup,
+} from './launcher-conformance/support.js';
 import { terminationCases } from './launcher-conformance/termination.js';
 import { workerCases } from './launcher-conformance/workers.js';
 
-export { CONFORMANCE_JOBS, type LauncherConformanceOptions, type LauncherConformanceSetup } from './launcher-conformance/support.js';
+export {
+  CONFORMANCE_JOBS,
+  type LauncherConformanceOptions,
+  type LauncherConformanceSetup,
+} from './launcher-conformance/support.js';
 
 /**
  * The lifecycle every run launcher must get right, against real workers: success, failure,

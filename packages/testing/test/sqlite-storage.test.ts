@@ -10,6 +10,20 @@ import { storageConformance } from '../src/index.js';
 import { runInLockstep } from './support/lockstep-children.js';
 
 const ORIGIN = { codeLocation: '/defs.ts', source: 'test' } as const;
+// The tables of schema version 1 that the migration to 2 touches, with a row in each, at user_version 1.
+const V1_SCHEMA_PROBE = `
+  CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, job_name TEXT NOT NULL,
+    status TEXT NOT NULL, run_config TEXT NOT NULL, tags TEXT NOT NULL, origin TEXT NOT NULL, created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL, start_time INTEGER, end_time INTEGER, parent_run_id TEXT, root_run_id TEXT, worker TEXT,
+    status_reason TEXT, worker_heartbeat_at INTEGER);
+  CREATE TABLE event_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, type TEXT NOT NULL,
+    timestamp INTEGER NOT NULL, level TEXT NOT NULL, step_key TEXT, message TEXT NOT NULL, data TEXT, error TEXT);
+  CREATE TABLE schedule_states (name TEXT PRIMARY KEY, status TEXT NOT NULL, last_tick_at INTEGER, updated_at INTEGER NOT NULL);
+  INSERT INTO runs (run_id, job_name, status, run_config, tags, origin, created_at, updated_at)
+    VALUES ('old-run', 'j', 'SUCCESS', '{}', '{}', '{"codeLocation":"/defs.ts","source":"test"}', 1, 1);
+  INSERT INTO schedule_states (name, status, last_tick_at, updated_at) VALUES ('nightly', 'RUNNING', 1000, 2000);
+  PRAGMA user_version = 1;
+`;
 const OPEN_STORAGE_SCRIPT = fileURLToPath(new URL('./fixtures/open-storage.mjs', import.meta.url));
 
 storageConformance('SqliteStorage (file)', async () => {
@@ -52,18 +66,22 @@ describe('SqliteStorage', () => {
   describe('opening', () => {
     it('creates the directory, switches to WAL and migrates a fresh file', async () => {
       const storage = await open();
-      expect(storage.migrationOnOpen).toEqual({ from: 0, to: 1, applied: ['create-runs-events-schedules-daemon'] });
+      expect(storage.migrationOnOpen).toEqual({
+        from: 0,
+        to: 2,
+        applied: ['create-runs-events-schedules-daemon', 'schedule-code-location-and-event-types'],
+      });
       expect(await storage.info()).toEqual({
         kind: 'SqliteStorage',
         location: dbPath,
-        schemaVersion: 1,
-        latestSchemaVersion: 1,
+        schemaVersion: 2,
+        latestSchemaVersion: 2,
       });
       const db = raw();
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       db.close();
       const again = await open();
-      expect(again.migrationOnOpen).toEqual({ from: 1, to: 1, applied: [] });
+      expect(again.migrationOnOpen).toEqual({ from: 2, to: 2, applied: [] });
     });
 
     it('serializes to the config that rebuilds it, and validates that config', async () => {
@@ -86,9 +104,9 @@ describe('SqliteStorage', () => {
       db.close();
       for (const autoMigrate of [true, false]) {
         const error: unknown = await SqliteStorage.open({ path: dbPath, autoMigrate }).catch((e: unknown) => e);
-        expect(error).toMatchObject({ name: 'SchemaTooNewError', data: { found: 7, supported: 1 } });
+        expect(error).toMatchObject({ name: 'SchemaTooNewError', data: { found: 7, supported: 2 } });
         expect((error as Error).message).toContain(dbPath);
-        expect((error as Error).message).toMatch(/schema version 7.*supports up to 1.*upgrade Runyard/);
+        expect((error as Error).message).toMatch(/schema version 7.*supports up to 2.*upgrade Runyard/);
       }
       const check = raw();
       expect(check.pragma('user_version', { simple: true })).toBe(7);
@@ -103,15 +121,33 @@ describe('SqliteStorage', () => {
       db.close();
       await expect(SqliteStorage.open({ path: dbPath, autoMigrate: false })).rejects.toMatchObject({
         name: 'SchemaTooOldError',
-        data: { found: 0, latest: 1 },
+        data: { found: 0, latest: 2 },
         message: expect.stringContaining('runyard instance migrate'),
       });
       const check = raw();
       expect(check.pragma('user_version', { simple: true })).toBe(0);
       check.close();
       const migrated = await open();
-      expect(migrated.migrationOnOpen.applied).toHaveLength(1);
-      expect((await open({ autoMigrate: false })).migrationOnOpen).toEqual({ from: 1, to: 1, applied: [] });
+      expect(migrated.migrationOnOpen.applied).toHaveLength(2);
+      expect((await open({ autoMigrate: false })).migrationOnOpen).toEqual({ from: 2, to: 2, applied: [] });
+    });
+
+    it('migrates a version 1 file to version 2, keeping its schedules and runs', async () => {
+      // Version 1 as it shipped: only its migration applied.
+      const db = raw();
+      db.exec(V1_SCHEMA_PROBE);
+      db.close();
+      const v1 = await SqliteStorage.open({ path: dbPath, autoMigrate: false }).catch((e: unknown) => e);
+      expect(v1).toMatchObject({ name: 'SchemaTooOldError', data: { found: 1, latest: 2 } });
+      const storage = await open();
+      expect(storage.migrationOnOpen).toEqual({ from: 1, to: 2, applied: ['schedule-code-location-and-event-types'] });
+      expect(await storage.schedules.getScheduleState('nightly')).toEqual({
+        name: 'nightly',
+        status: 'RUNNING',
+        lastTickAt: 1_000,
+        updatedAt: 2_000,
+      });
+      expect((await storage.runs.getRun('old-run'))?.jobName).toBe('j');
     });
 
     it('lets several processes open and migrate one fresh file at once', async () => {
@@ -125,12 +161,12 @@ describe('SqliteStorage', () => {
         Array.from({ length: 4 }, (_, i) => [dbPath, `child-${i}`]),
       );
       for (const child of children) {
-        expect(child.result, child.stderr).toMatchObject({ ok: true, info: { schemaVersion: 1 } });
+        expect(child.result, child.stderr).toMatchObject({ ok: true, info: { schemaVersion: 2 } });
         expect(child.exitCode).toBe(0);
       }
       const storage = await open({ autoMigrate: false });
       expect(await storage.runs.countRuns()).toBe(4);
-      expect((await storage.info()).schemaVersion).toBe(1);
+      expect((await storage.info()).schemaVersion).toBe(2);
     });
   });
 

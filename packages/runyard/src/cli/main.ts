@@ -110,6 +110,41 @@ export function buildProgram(): Command {
     .argument('<runId>', 'the run id (a unique prefix is enough)')
     .option('--force', 'delete even if the run is still in progress')
     .action(action(program, () => import('./commands/run-delete.js')));
+  run
+    .command('retry')
+    .description('retry a finished run as a new run linked to it; prints the new run id')
+    .argument('<runId>', 'the run id (a unique prefix is enough)')
+    .option('--from-failure', 'run only what did not succeed: steps that succeeded reuse their outputs')
+    .option('--json', 'print JSON')
+    .action(action(program, () => import('./commands/run-retry.js')));
+
+  const schedule = program
+    .command('schedule')
+    .description("schedules: start and stop them; the daemon's scheduler runs them");
+  schedule
+    .command('list')
+    .description('list schedules with their state, next tick and last tick')
+    .option('-f, --file <file>', 'the schedules this code location defines (default: every schedule started here)')
+    .option('--json', 'print JSON')
+    .action(action(program, () => import('./commands/schedule-list.js')));
+  schedule
+    .command('start')
+    .description('start a schedule: `runyard daemon` creates a run for each tick from now on')
+    .argument('<name>', 'the schedule')
+    .requiredOption('-f, --file <file>', 'code location that defines it: a .ts/.js file or a package name')
+    .action(action(program, () => import('./commands/schedule-start.js')));
+  schedule
+    .command('stop')
+    .description('stop a schedule; its ticks and runs are kept')
+    .argument('<name>', 'the schedule')
+    .option('-f, --file <file>', 'code location that defines it (checked when given)')
+    .action(action(program, () => import('./commands/schedule-stop.js')));
+
+  program
+    .command('daemon')
+    .description('run the run queue, run monitoring, schedules and run retries (one active daemon per instance)')
+    .option('--lease-ttl <seconds>', 'how soon a standby daemon takes over after this one dies')
+    .action(action(program, () => import('./commands/daemon.js')));
 
   const worker = program.command('worker').description('run worker entry points (used by run launchers)');
   worker

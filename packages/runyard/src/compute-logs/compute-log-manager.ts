@@ -12,6 +12,10 @@ export interface LogChunk {
 export interface ComputeLogManager {
   /** Files a worker on this machine writes its output to. */
   localPaths(runId: string): { readonly stdout: string; readonly stderr: string };
-  read(runId: string, stream: LogStream, options?: { readonly offset?: number; readonly maxBytes?: number }): Promise<LogChunk>;
+  read(
+    runId: string,
+    stream: LogStream,
+    options?: { readonly offset?: number; readonly maxBytes?: number },
+  ): Promise<LogChunk>;
   delete(runId: string): Promise<void>;
 }

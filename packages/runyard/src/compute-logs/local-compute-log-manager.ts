@@ -22,7 +22,11 @@ export class LocalComputeLogManager implements ComputeLogManager {
     return { stdout: path.join(dir, 'stdout.log'), stderr: path.join(dir, 'stderr.log') };
   }
 
-  async read(runId: string, stream: LogStream, options: { offset?: number; maxBytes?: number } = {}): Promise<LogChunk> {
+  async read(
+    runId: string,
+    stream: LogStream,
+    options: { offset?: number; maxBytes?: number } = {},
+  ): Promise<LogChunk> {
     const file = this.localPaths(runId)[stream];
     const offset = options.offset ?? 0;
     let handle: Awaited<ReturnType<typeof open>>;

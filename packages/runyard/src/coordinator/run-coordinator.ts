@@ -1,8 +1,11 @@
 import type { RunRecord } from '../runs/run-record.js';
+import type { RunStorage } from '../storage/run-storage.js';
 
 export interface SubmitRunContext {
   /** The run, just created in NOT_STARTED. */
   readonly run: RunRecord;
+  /** The instance's runs, for a coordinator that moves the run itself (RUN_ENQUEUED: NOT_STARTED → QUEUED). */
+  readonly runs: RunStorage;
   /** Hands the run to the launcher now (NOT_STARTED|QUEUED → STARTING → worker). */
   launchRun(runId: string): Promise<RunRecord>;
 }

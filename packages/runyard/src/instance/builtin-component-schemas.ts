@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_COMPUTE_LOGS_DIR } from './builtin-components.js';
+import { DEFAULT_COMPUTE_LOGS_DIR } from './instance-config-defaults.js';
 
 /**
  * The config schemas of the built-in components other than storage (SqliteStorage's is beside it).

@@ -11,11 +11,10 @@ import {
   localComputeLogManagerConfigSchema,
   processRunLauncherConfigSchema,
 } from './builtin-component-schemas.js';
-import { DEFAULT_COMPUTE_LOGS_DIR } from './builtin-components.js';
 import type { ComponentConfig } from './component-config.js';
 import { type ComponentLoadOptions, loadComponent } from './component-loader.js';
 import type { ComponentKind } from './component-registry.js';
-import { DEFAULT_INSTANCE_CONFIG } from './instance-config-defaults.js';
+import { DEFAULT_COMPUTE_LOGS_DIR, DEFAULT_INSTANCE_CONFIG } from './instance-config-defaults.js';
 
 // Trusted config reaches each built-in's create() without its schema, so create() must fill in
 // the defaults the schema would: the same component either way.

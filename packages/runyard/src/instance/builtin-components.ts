@@ -7,6 +7,7 @@ import {
   type ComponentKinds,
   ComponentRegistry,
 } from './component-registry.js';
+import { DEFAULT_COMPUTE_LOGS_DIR } from './instance-config-defaults.js';
 
 /**
  * The one registry that runyard.yaml's class names are looked up in. Each built-in component is
@@ -18,9 +19,6 @@ import {
  * `create` fills in its own defaults (`defaultsInCreate`), from the same constants the schemas use.
  */
 export const builtinComponents = new ComponentRegistry();
-
-/** Where compute logs go when runyard.yaml does not say: relative to RUNYARD_HOME. */
-export const DEFAULT_COMPUTE_LOGS_DIR = 'compute_logs';
 
 const schemas = () => import('./builtin-component-schemas.js');
 

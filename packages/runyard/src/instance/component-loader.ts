@@ -7,7 +7,7 @@ import type { ComponentContext, ComponentKind, ComponentKinds, ComponentRegistry
 import { type ConfigSchema, isConfigSchema, parseWithSchema } from './config-issues.js';
 import { typeName } from './config-values.js';
 import { resolveEnvRefs } from './env-ref.js';
-import type { InstanceConfig } from './instance-config.js';
+import type { InstanceConfig } from './instance-config-types.js';
 import { resolvePackageFrom } from './package-resolver.js';
 
 /**

@@ -4,7 +4,7 @@ import type { RunLauncher } from '../launcher/run-launcher.js';
 import type { Storage } from '../storage/storage.js';
 import type { ComponentConfig } from './component-config.js';
 import type { ConfigSchema } from './config-issues.js';
-import type { InstanceConfig } from './instance-config.js';
+import type { InstanceConfig } from './instance-config-types.js';
 
 /**
  * Each kind of pluggable component and the interface its objects implement. The key is also the

@@ -1,6 +1,6 @@
 import { cloneData, deepFreeze, isPlainObject } from './config-values.js';
-import type { InstanceConfig } from './instance-config.js';
 import { COMPONENT_KEYS, DEFAULT_INSTANCE_CONFIG } from './instance-config-defaults.js';
+import type { InstanceConfig } from './instance-config-types.js';
 
 /**
  * The config as plain, mutable data, ready for YAML or JSON: env references as written (never

@@ -7,7 +7,7 @@ import type {
   RunMonitoringSettings,
   RunRetriesSettings,
   RunWorkerSettings,
-} from './instance-config.js';
+} from './instance-config-types.js';
 
 /**
  * Every default of runyard.yaml, as plain frozen data. The zod schema (instance-config-schema.ts)
@@ -27,6 +27,9 @@ export const DEFAULT_COMPONENTS = deepFreeze({
   runLauncher: { class: 'ProcessRunLauncher' },
   computeLogs: { class: 'LocalComputeLogManager' },
 } as const satisfies Record<ComponentKey, ComponentConfig>);
+
+/** Where LocalComputeLogManager keeps logs when its config does not say: relative to RUNYARD_HOME. */
+export const DEFAULT_COMPUTE_LOGS_DIR = 'compute_logs';
 
 /**
  * Suited to the process launcher: a worker heartbeats every 2 s, so a SIGKILLed one misses its

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidConfigError, RunyardError } from '../errors.js';
-import type { InstanceConfig } from './instance-config.js';
 import { DEFAULT_INSTANCE_CONFIG } from './instance-config-defaults.js';
+import type { InstanceConfig } from './instance-config-types.js';
+import { parseInstanceConfigAsync } from './instance-config-validate.js';
 
 /** The instance's config file, inside RUNYARD_HOME. */
 export const INSTANCE_CONFIG_FILE = 'runyard.yaml';
@@ -22,9 +23,9 @@ export async function loadInstanceConfig(home: string): Promise<InstanceConfig> 
 }
 
 /**
- * loadInstanceConfig, saying whether the result needs no further checks. The YAML parser and the
- * validator are imported only when there is a file to read: most instances have none, and a run
- * worker gets its config from the launching process instead.
+ * loadInstanceConfig, saying whether the result needs no further checks. The YAML parser and zod
+ * are loaded only when there is a file to read: most instances have none, and a run worker gets
+ * its config from the launching process instead.
  */
 export async function readInstanceConfig(home: string): Promise<InstanceConfigRead> {
   const file = path.join(path.resolve(home), INSTANCE_CONFIG_FILE);
@@ -40,8 +41,7 @@ export async function readInstanceConfig(home: string): Promise<InstanceConfigRe
     });
   }
   const data = await parseYaml(text, file);
-  const { parseInstanceConfig } = await import('./instance-config.js');
-  return { config: parseInstanceConfig(data, { file }), trusted: false };
+  return { config: await parseInstanceConfigAsync(data, { file }), trusted: false };
 }
 
 async function parseYaml(text: string, file: string): Promise<unknown> {

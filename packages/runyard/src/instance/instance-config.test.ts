@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../errors.js';
-import { instanceConfigData, loadInstanceConfig, parseInstanceConfig } from './instance-config.js';
+import {
+  instanceConfigData,
+  loadInstanceConfig,
+  parseInstanceConfig,
+  parseInstanceConfigAsync,
+} from './instance-config.js';
 import { DEFAULT_INSTANCE_CONFIG } from './instance-config-defaults.js';
 
 const DEFAULTS = {
@@ -219,6 +224,23 @@ describe('parseInstanceConfig', () => {
     expect(config.storage.config).toEqual({ path: 'x.db' });
     expect(Object.isFrozen(storageConfig)).toBe(false);
     expect(() => parseInstanceConfig({ runLauncher: { class: '' } })).toThrow(/runLauncher\.class: must not be empty/);
+  });
+
+  it('has an async form for Runyard’s own paths, with the same results and messages', async () => {
+    const good = { runRetries: { maxRetries: 2 }, storage: { class: 'SqliteStorage' } };
+    expect(await parseInstanceConfigAsync(good, { file: '/x/runyard.yaml' })).toEqual(
+      parseInstanceConfig(good, { file: '/x/runyard.yaml' }),
+    );
+    const bad = { runWorker: { heartbeatIntervalSeconds: '2' }, bogus: 1 };
+    const message = (() => {
+      try {
+        parseInstanceConfig(bad);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toContain('runWorker.heartbeatIntervalSeconds: expected number, got string');
+    await expect(parseInstanceConfigAsync(bad)).rejects.toThrow(message);
   });
 
   it('gives back mutable data without the file', async () => {

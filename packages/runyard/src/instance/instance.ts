@@ -12,14 +12,15 @@ import type { NewRun, RunRecord } from '../runs/run-record.js';
 import type { Storage, StorageInfo } from '../storage/storage.js';
 import { type PreparedComponent, prepareComponent } from './component-loader.js';
 import { deepFreeze, isPlainObject } from './config-values.js';
-import type { InstanceConfig } from './instance-config.js';
 import { instanceConfigData, trustedInstanceConfig } from './instance-config-data.js';
 import { DEFAULT_INSTANCE_CONFIG } from './instance-config-defaults.js';
 import { readInstanceConfig } from './instance-config-file.js';
+import type { InstanceConfig } from './instance-config-types.js';
+import { parseInstanceConfigAsync } from './instance-config-validate.js';
 
 // A run worker imports this module first thing, and startup time is the time from RUN_STARTING to
-// RUN_START. So what only the launching side or a config check needs (the launcher wrapper, the
-// validator and with it zod, the YAML parser) is imported where it is used, not up here.
+// RUN_START. So what only the launching side or a config check needs (the launcher wrapper, zod,
+// the YAML parser) is imported where it is used, not up here.
 
 interface PreparedComponents {
   readonly runLauncher: PreparedComponent<import('../launcher/run-launcher.js').RunLauncher>;
@@ -107,8 +108,7 @@ export class Instance {
     const createHome = options.createHome ?? true;
     if (options.config) {
       // Given config is checked again: it may have been built by hand rather than parsed.
-      const { parseInstanceConfig } = await import('./instance-config.js');
-      const config = parseInstanceConfig(instanceConfigData(options.config), { file: options.config.file });
+      const config = await parseInstanceConfigAsync(instanceConfigData(options.config), { file: options.config.file });
       return Instance.#create(home, config, { createHome, ephemeral: false, trusted: false });
     }
     const { config, trusted } = await readInstanceConfig(home);
@@ -144,7 +144,7 @@ export class Instance {
     const file = configFile ?? undefined;
     const trusted = trustedInstanceConfig(config, file);
     // Anything else (written by hand, or by another version) is validated in full, and the error says why.
-    const parsed = trusted ?? (await import('./instance-config.js')).parseInstanceConfig(config, { file });
+    const parsed = trusted ?? (await parseInstanceConfigAsync(config, { file }));
     // The launching process made the home already; a worker has no business creating one.
     return Instance.#create(home, parsed, { createHome: false, ephemeral: false, trusted: trusted !== undefined });
   }

@@ -40,5 +40,5 @@ export async function submitRun(
   newRun: NewRun,
 ): Promise<RunRecord> {
   const run = await storage.runs.createRun(newRun);
-  return coordinator.submitRun({ run, launchRun: launch });
+  return coordinator.submitRun({ run, runs: storage.runs, launchRun: launch });
 }

@@ -1,7 +1,7 @@
 import type { RunRecord, WorkerRef } from '../runs/run-record.js';
 import type {
-  LaunchRunContext,
   LauncherCapabilities,
+  LaunchRunContext,
   ResumeRunContext,
   RunLauncher,
   TerminateContext,

@@ -6,8 +6,8 @@ import type { RunRecord, WorkerRef } from '../runs/run-record.js';
 import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
 import type { Storage } from '../storage/storage.js';
 import type {
-  LaunchRunContext,
   LauncherCapabilities,
+  LaunchRunContext,
   RunLauncher,
   TerminateResult,
   WorkerCommand,
@@ -137,7 +137,11 @@ export class ManagedRunLauncher {
     try {
       return await this.#launcher.checkRunWorkerHealth(run);
     } catch (error) {
-      return { status: 'UNKNOWN', transient: true, reason: `health check failed: ${formatErrorChain(toErrorInfo(error))}` };
+      return {
+        status: 'UNKNOWN',
+        transient: true,
+        reason: `health check failed: ${formatErrorChain(toErrorInfo(error))}`,
+      };
     }
   }
 
@@ -157,14 +161,20 @@ export class ManagedRunLauncher {
   }
 
   #workerCommand(args: readonly string[]): WorkerCommand {
-    return { args, env: { RUNYARD_INSTANCE: this.#options.serializedInstance() }, localCommand: [process.execPath, RUNYARD_CLI] };
+    return {
+      args,
+      env: { RUNYARD_INSTANCE: this.#options.serializedInstance() },
+      localCommand: [process.execPath, RUNYARD_CLI],
+    };
   }
 
   async #launchFailed(run: RunRecord, error: unknown, recorded: WorkerRef | undefined): Promise<RunRecord> {
     const { storage } = this.#options;
     const info = toErrorInfo(error);
     const message = `${this.name} failed to launch the run: ${formatErrorChain(info)}`;
-    await storage.events.appendEvents([{ runId: run.runId, type: 'ENGINE_EVENT', level: 'error', message, error: info }]);
+    await storage.events.appendEvents([
+      { runId: run.runId, type: 'ENGINE_EVENT', level: 'error', message, error: info },
+    ]);
     // Failed first, from STARTED too: a worker the launcher did start may already have claimed the
     // run, and must find it finished rather than record an end of its own.
     const result = await storage.runs.transition(

@@ -16,4 +16,9 @@ export interface EventLogStorage {
   getEvents(runId: string, query?: EventQuery): Promise<RunEvent[]>;
   /** The highest event id in the whole log (0 when empty), for watchers that follow every run. */
   getLatestEventId(): Promise<number>;
+  /**
+   * Events of every run with an id greater than `afterId`, in id order: how a watcher that follows
+   * the whole log (the retry daemon follows RUN_FAILURE) reads on from its cursor.
+   */
+  getEventsAfter(afterId: number, query?: Omit<EventQuery, 'afterId'>): Promise<RunEvent[]>;
 }

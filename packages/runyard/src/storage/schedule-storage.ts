@@ -5,6 +5,11 @@ export interface ScheduleState {
   readonly status: ScheduleStatus;
   /** The last tick the scheduler evaluated (ms since epoch), so a restart knows what it missed. */
   readonly lastTickAt?: number;
+  /**
+   * Where the schedule is defined (an absolute file path or a package name), recorded when it is
+   * started, so the scheduler knows which code location to load.
+   */
+  readonly codeLocation?: string;
   readonly updatedAt: number;
 }
 
@@ -40,6 +45,15 @@ export interface ScheduleStorage {
   getScheduleState(name: string): Promise<ScheduleState | undefined>;
   listScheduleStates(): Promise<ScheduleState[]>;
   setScheduleState(state: Omit<ScheduleState, 'updatedAt'>): Promise<ScheduleState>;
+  /**
+   * Moves a RUNNING schedule's `lastTickAt` forward, never back: a compare-and-swap, so a scheduler
+   * that evaluated ticks while someone stopped (or restarted) the schedule cannot undo that, and
+   * two schedulers cannot move it backwards. Returns the state afterwards and whether it changed.
+   */
+  advanceLastTickAt(
+    name: string,
+    lastTickAt: number,
+  ): Promise<{ readonly advanced: boolean; readonly state: ScheduleState | undefined }>;
   /**
    * Creates the tick for (schedule, tickAt) or returns the one that exists: a tick is unique per
    * schedule and time, so a second daemon or a retry finds the first one's tick.

@@ -6,7 +6,7 @@ import type { RunEvent } from '../events/run-event.js';
 import type { Instance } from '../instance/instance.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
-import { completedStepsFromEvents } from './completed-steps.js';
+import { completedStepsForRun } from './completed-steps.js';
 import { createRunIOManager } from './run-io-manager.js';
 
 export interface RunWorkerOptions {
@@ -67,16 +67,19 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
     if (controller.signal.aborted) return;
     controller.abort(new Error(`the run worker received ${signal}`));
     // Ops that ignore the abort must not keep the run from ending CANCELED.
-    giveUpTimer = setTimeout(() => void giveUp(instance, runId, signal), options.cancelWaitMs ?? DEFAULT_CANCEL_WAIT_MS);
+    giveUpTimer = setTimeout(
+      () => void giveUp(instance, runId, signal),
+      options.cancelWaitMs ?? DEFAULT_CANCEL_WAIT_MS,
+    );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
   try {
     const io = createRunIOManager(instance);
-    const completedSteps = options.resume && io
-      ? await completedStepsFromEvents(runId, await storage.events.getEvents(runId, { types: ['STEP_SUCCESS'] }), io)
-      : undefined;
+    const completedSteps = io ? await completedStepsForRun(storage, run, io, { resume: options.resume }) : undefined;
+    if (!options.resume && completedSteps?.size)
+      await announceReusedSteps(instance, run, completedSteps, options.onEvent);
     const codeLocation = run.origin.codeLocation;
     const result = await executeRun({
       storage,
@@ -104,6 +107,27 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
     process.off('SIGINT', onSignal);
     await storage.daemon.releaseLease(leaseName, me).catch(() => undefined);
   }
+}
+
+/** A retry from failure says up front which steps it will not run again, and whose outputs they use. */
+async function announceReusedSteps(
+  instance: Instance,
+  run: RunRecord,
+  completed: ReadonlyMap<string, string>,
+  onEvent: ((event: RunEvent) => void) | undefined,
+): Promise<void> {
+  const steps = [...completed].map(([step, holder]) =>
+    holder === run.parentRunId ? step : `${step} (from run ${holder})`,
+  );
+  const [event] = await instance.storage.events.appendEvents([
+    {
+      runId: run.runId,
+      type: 'ENGINE_EVENT',
+      message: `retrying run ${run.parentRunId} from failure: ${completed.size} step(s) succeeded before and are not run again: ${steps.join(', ')}`,
+      data: { parentRunId: run.parentRunId, reusedSteps: Object.fromEntries(completed) },
+    },
+  ]);
+  if (event) onEvent?.(event);
 }
 
 async function refuse(instance: Instance, run: RunRecord, me: string, why: string): Promise<RunWorkerResult> {

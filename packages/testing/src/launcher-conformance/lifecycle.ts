@@ -21,7 +21,8 @@ export function lifecycleCases(h: () => Harness, options: { multiprocess: boolea
     ]);
     await h().waitForWorkerGone(run);
     const launcher = await h().instance.launcher();
-    if (launcher.capabilities.healthCheck) expect(['SUCCESS', 'NOT_FOUND']).toContain((await launcher.checkHealth(run)).status);
+    if (launcher.capabilities.healthCheck)
+      expect(['SUCCESS', 'NOT_FOUND']).toContain((await launcher.checkHealth(run)).status);
   });
 
   it('fails the run when an op fails, naming the step', async () => {
@@ -68,7 +69,9 @@ export function lifecycleCases(h: () => Harness, options: { multiprocess: boolea
     await h().waitForWorkerGone(submitted);
     const run = await h().run(submitted.runId);
     expect(run.status).toBe('STARTED');
-    expect((await h().events(run.runId)).some((e) => e.type === 'RUN_FAILURE' || e.type === 'RUN_CANCELED')).toBe(false);
+    expect((await h().events(run.runId)).some((e) => e.type === 'RUN_FAILURE' || e.type === 'RUN_CANCELED')).toBe(
+      false,
+    );
     const launcher = await h().instance.launcher();
     if (launcher.capabilities.healthCheck) {
       const health = await launcher.checkHealth(run);

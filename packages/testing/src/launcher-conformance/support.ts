@@ -40,7 +40,11 @@ export class Harness {
   readonly workerLocation: string;
   readonly timeoutMs: number;
 
-  private constructor(readonly setup: LauncherConformanceSetup, location: CodeLocation, timeoutMs: number) {
+  private constructor(
+    readonly setup: LauncherConformanceSetup,
+    location: CodeLocation,
+    timeoutMs: number,
+  ) {
     this.#location = location;
     this.workerLocation = setup.codeLocation ?? location.path;
     this.timeoutMs = timeoutMs;
@@ -73,7 +77,10 @@ export class Harness {
 
   /** Creates a run in NOT_STARTED without submitting it. */
   createRun(jobName: string): Promise<RunRecord> {
-    return this.instance.storage.runs.createRun({ jobName, origin: { codeLocation: this.workerLocation, source: 'api' } });
+    return this.instance.storage.runs.createRun({
+      jobName,
+      origin: { codeLocation: this.workerLocation, source: 'api' },
+    });
   }
 
   async run(runId: string): Promise<RunRecord> {
@@ -88,35 +95,55 @@ export class Harness {
 
   async waitForStatus(runId: string, statuses: readonly RunStatus[]): Promise<RunRecord> {
     let run: RunRecord | undefined;
-    await this.waitUntil(`run ${runId} to be ${statuses.join(' or ')}`, async () => {
-      run = await this.run(runId);
-      return statuses.includes(run.status);
-    }, async () => `it is ${run?.status}; ${await this.#describe(runId)}`);
+    await this.waitUntil(
+      `run ${runId} to be ${statuses.join(' or ')}`,
+      async () => {
+        run = await this.run(runId);
+        return statuses.includes(run.status);
+      },
+      async () => `it is ${run?.status}; ${await this.#describe(runId)}`,
+    );
     return run as RunRecord;
   }
 
   async waitForEvent(runId: string, what: string, predicate: (e: RunEvent) => boolean): Promise<RunEvent> {
     let found: RunEvent | undefined;
-    await this.waitUntil(what, async () => {
-      found = (await this.events(runId)).find(predicate);
-      return found !== undefined;
-    }, () => this.#describe(runId));
+    await this.waitUntil(
+      what,
+      async () => {
+        found = (await this.events(runId)).find(predicate);
+        return found !== undefined;
+      },
+      () => this.#describe(runId),
+    );
     return found as RunEvent;
   }
 
   waitForFile(file: string, runId: string): Promise<void> {
-    return this.waitUntil(`${path.basename(file)} to appear`, async () => existsSync(file), () => this.#describe(runId));
+    return this.waitUntil(
+      `${path.basename(file)} to appear`,
+      async () => existsSync(file),
+      () => this.#describe(runId),
+    );
   }
 
   async waitForWorkerGone(run: RunRecord): Promise<void> {
     const latest = await this.run(run.runId);
-    await this.waitUntil(`the worker of run ${run.runId} to be gone`, () => this.setup.workerAlive(latest), () =>
-      this.#describe(run.runId),
-    true);
+    await this.waitUntil(
+      `the worker of run ${run.runId} to be gone`,
+      () => this.setup.workerAlive(latest),
+      () => this.#describe(run.runId),
+      true,
+    );
   }
 
   /** Polls `check` until it holds (or, with `negate`, until it stops holding). */
-  async waitUntil(what: string, check: () => Promise<boolean>, explain: () => Promise<string> | string, negate = false): Promise<void> {
+  async waitUntil(
+    what: string,
+    check: () => Promise<boolean>,
+    explain: () => Promise<string> | string,
+    negate = false,
+  ): Promise<void> {
     const deadline = Date.now() + this.timeoutMs;
     while ((await check()) === negate) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${await explain()}`);
@@ -133,6 +160,9 @@ export class Harness {
 /** The run-level and step event types in order, for comparing lifecycles. */
 export function lifecycle(events: readonly RunEvent[]): string[] {
   return events
-    .filter((e) => e.type.startsWith('RUN_') || e.type === 'STEP_START' || e.type === 'STEP_SUCCESS' || e.type === 'STEP_FAILURE')
+    .filter(
+      (e) =>
+        e.type.startsWith('RUN_') || e.type === 'STEP_START' || e.type === 'STEP_SUCCESS' || e.type === 'STEP_FAILURE',
+    )
     .map((e) => (e.stepKey ? `${e.type}:${e.stepKey}` : e.type));
 }

@@ -1,5 +1,5 @@
-import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ManagedRunLauncher, type RunLauncher } from 'runyard';
 import { expect, it } from 'vitest';
 import type { Harness } from './support.js';
@@ -17,7 +17,11 @@ export function workerCases(h: () => Harness): void {
     const launcher = await h().instance.launcher();
     // Bypass the instance's compare-and-swap, as a confused or duplicate launch would.
     const launched = await launcher.launch(run);
-    const refusal = await h().waitForEvent(run.runId, 'the refusal', (e) => e.type === 'ENGINE_EVENT' && e.message.includes('refused'));
+    const refusal = await h().waitForEvent(
+      run.runId,
+      'the refusal',
+      (e) => e.type === 'ENGINE_EVENT' && e.message.includes('refused'),
+    );
     expect(refusal.message).toContain('the run is NOT_STARTED, not STARTING');
     await h().waitForWorkerGone(launched);
     expect((await h().run(run.runId)).status).toBe('NOT_STARTED');
@@ -60,7 +64,9 @@ export function workerCases(h: () => Harness): void {
     if (!starting.applied) throw new Error('could not mark the run STARTING');
     const run = await managed.launch(starting.run);
     expect(run.status).toBe('FAILURE');
-    expect(run.statusReason).toContain('ThrowingLauncher failed to launch the run: Error: quota exceeded after the worker started');
+    expect(run.statusReason).toContain(
+      'ThrowingLauncher failed to launch the run: Error: quota exceeded after the worker started',
+    );
     await h().waitForWorkerGone(await h().run(run.runId));
     expect((await h().run(run.runId)).status).toBe('FAILURE');
   });

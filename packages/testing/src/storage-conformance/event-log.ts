@@ -90,6 +90,36 @@ export function describeEventLog(storage: GetStorage): void {
       expect(await get({ stepKey: 'b', afterId: id(4) })).toEqual([]);
     });
 
+    it('reads on across every run from a cursor, by type, with a limit', async () => {
+      const a = await storage().runs.createRun(newRun());
+      const b = await storage().runs.createRun(newRun());
+      const cursor = await storage().events.getLatestEventId();
+      await storage().runs.transition({ runId: a.runId, type: 'RUN_START' });
+      await storage().events.appendEvents([{ runId: b.runId, type: 'LOG', message: 'b' }]);
+      await storage().runs.transition({ runId: b.runId, type: 'RUN_FAILURE' });
+      await storage().events.appendEvents([{ runId: a.runId, type: 'STEP_START', stepKey: 's' }]);
+      await storage().runs.transition({ runId: a.runId, type: 'RUN_FAILURE' });
+
+      const all = await storage().events.getEventsAfter(cursor);
+      expect(all.map((e) => [e.runId, e.type])).toEqual([
+        [a.runId, 'RUN_START'],
+        [b.runId, 'LOG'],
+        [b.runId, 'RUN_FAILURE'],
+        [a.runId, 'STEP_START'],
+        [a.runId, 'RUN_FAILURE'],
+      ]);
+      const failures = await storage().events.getEventsAfter(cursor, { types: ['RUN_FAILURE'] });
+      expect(failures.map((e) => e.runId)).toEqual([b.runId, a.runId]);
+      expect(await storage().events.getEventsAfter(cursor, { types: ['RUN_FAILURE'], limit: 1 })).toEqual([
+        failures[0],
+      ]);
+      expect(await storage().events.getEventsAfter(failures[0]?.id ?? -1, { types: ['RUN_FAILURE'] })).toEqual([
+        failures[1],
+      ]);
+      expect(await storage().events.getEventsAfter(await storage().events.getLatestEventId())).toEqual([]);
+      expect(await storage().events.getEventsAfter(cursor, { types: [] })).toEqual([]);
+    });
+
     it('interleaves status events from transitions with appended events, in id order', async () => {
       const run = await storage().runs.createRun(newRun());
       await storage().runs.transition({ runId: run.runId, type: 'RUN_START' });

@@ -25,6 +25,51 @@ export function describeScheduleStorage(storage: GetStorage): void {
     });
   });
 
+  describe('schedules: code location and lastTickAt', () => {
+    it('keeps the code location a schedule was started from, and clears it when a set leaves it out', async () => {
+      const schedules = storage().schedules;
+      const started = await schedules.setScheduleState({
+        name: 'nightly',
+        status: 'RUNNING',
+        lastTickAt: 1_000,
+        codeLocation: '/srv/defs/nightly.ts',
+      });
+      expect(started).toMatchObject({ codeLocation: '/srv/defs/nightly.ts', lastTickAt: 1_000 });
+      expect(await schedules.getScheduleState('nightly')).toEqual(started);
+      const bare = await schedules.setScheduleState({ name: 'nightly', status: 'STOPPED' });
+      expect(bare.codeLocation).toBeUndefined();
+      expect(bare.lastTickAt).toBeUndefined();
+    });
+
+    it('advances lastTickAt of a running schedule forward only', async () => {
+      const schedules = storage().schedules;
+      await schedules.setScheduleState({ name: 'nightly', status: 'RUNNING', codeLocation: 'pipelines' });
+      const first = await schedules.advanceLastTickAt('nightly', 2_000);
+      expect(first.advanced).toBe(true);
+      expect(first.state).toMatchObject({ status: 'RUNNING', lastTickAt: 2_000, codeLocation: 'pipelines' });
+      expect(await schedules.advanceLastTickAt('nightly', 1_000)).toEqual({ advanced: false, state: first.state });
+      expect((await schedules.advanceLastTickAt('nightly', 2_000)).advanced).toBe(false);
+      expect((await schedules.advanceLastTickAt('nightly', 3_000)).state?.lastTickAt).toBe(3_000);
+    });
+
+    it('does not advance a stopped or unknown schedule', async () => {
+      const schedules = storage().schedules;
+      const stopped = await schedules.setScheduleState({ name: 'nightly', status: 'STOPPED', lastTickAt: 1_000 });
+      expect(await schedules.advanceLastTickAt('nightly', 5_000)).toEqual({ advanced: false, state: stopped });
+      expect(await schedules.advanceLastTickAt('never-started', 5_000)).toEqual({ advanced: false, state: undefined });
+    });
+
+    it('lets exactly one of many concurrent schedulers advance to one time', async () => {
+      const schedules = storage().schedules;
+      await schedules.setScheduleState({ name: 'race', status: 'RUNNING', lastTickAt: 0 });
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => storage().schedules.advanceLastTickAt('race', 42)),
+      );
+      expect(results.filter((r) => r.advanced)).toHaveLength(1);
+      expect((await schedules.getScheduleState('race'))?.lastTickAt).toBe(42);
+    });
+  });
+
   describe('schedules: ticks', () => {
     it('creates one tick per schedule and time, and hands back the existing one after that', async () => {
       const schedules = storage().schedules;

@@ -24,7 +24,8 @@ export default async function jobLaunch(_args: string[], opts: Record<string, un
   try {
     const submitted = await instance.submitRun(newRun);
     if (!opts.wait) {
-      if (json) printJson({ runId: submitted.runId, status: submitted.status, statusReason: submitted.statusReason ?? null });
+      if (json)
+        printJson({ runId: submitted.runId, status: submitted.status, statusReason: submitted.statusReason ?? null });
       else process.stdout.write(`${submitted.runId}\n`);
       return submitted.status === 'FAILURE' ? EXIT.failed : EXIT.ok;
     }
@@ -44,12 +45,16 @@ export default async function jobLaunch(_args: string[], opts: Record<string, un
     progress.end();
     if (!run) return EXIT.failed;
     if (stop.signal.aborted && run.status !== 'SUCCESS') {
-      process.stderr.write(`stopped following run ${run.runId} (${run.status}); it goes on. Stop it with: runyard run terminate ${run.runId}\n`);
+      process.stderr.write(
+        `stopped following run ${run.runId} (${run.status}); it goes on. Stop it with: runyard run terminate ${run.runId}\n`,
+      );
       return EXIT.failed;
     }
     if (!json) {
       const took = run.startTime && run.endTime ? ` in ${formatDuration(run.endTime - run.startTime)}` : '';
-      process.stdout.write(`run ${run.runId} ${paint(run.status, statusColor(run.status))}${took} (${progress.summary()})\n`);
+      process.stdout.write(
+        `run ${run.runId} ${paint(run.status, statusColor(run.status))}${took} (${progress.summary()})\n`,
+      );
     }
     return run.status === 'SUCCESS' ? EXIT.ok : EXIT.failed;
   } finally {

@@ -15,7 +15,8 @@ export default async function runLogs(args: string[], opts: Record<string, unkno
     const run = await findRun(instance, String(args[0]));
     const stream: LogStream | undefined = opts.stdout ? 'stdout' : opts.stderr ? 'stderr' : undefined;
     if (stream) return printComputeLog(instance, run.runId, stream, Boolean(opts.follow));
-    const print = (event: Parameters<typeof formatEvent>[0]) => process.stdout.write(`${formatEvent(event, { json })}\n`);
+    const print = (event: Parameters<typeof formatEvent>[0]) =>
+      process.stdout.write(`${formatEvent(event, { json })}\n`);
     if (opts.follow) {
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());

@@ -6,8 +6,8 @@ import { RunyardError } from '../../errors.js';
 import type { RunRecord, WorkerRef } from '../../runs/run-record.js';
 import { BaseRunLauncher } from '../base-run-launcher.js';
 import type {
-  LaunchRunContext,
   LauncherCapabilities,
+  LaunchRunContext,
   ResumeRunContext,
   TerminateContext,
   TerminateResult,
@@ -135,7 +135,8 @@ export class ProcessRunLauncher extends BaseRunLauncher {
     if (!ref) return { status: 'NOT_FOUND', reason: 'no worker process was recorded for the run' };
     if (isOurGroupAlive(ref.pgid, ref.startTicks)) return { status: 'RUNNING' };
     const code = readExitCode(ref.exitFile);
-    if (code === undefined) return { status: 'NOT_FOUND', reason: `worker process ${ref.pid} is gone and left no exit status` };
+    if (code === undefined)
+      return { status: 'NOT_FOUND', reason: `worker process ${ref.pid} is gone and left no exit status` };
     if (code === 0) return { status: 'SUCCESS', exitCode: 0, reason: 'worker exited with code 0' };
     // A shell reports death by signal N as 128 + N.
     if (code > 128) {
@@ -149,7 +150,9 @@ export class ProcessRunLauncher extends BaseRunLauncher {
     const ref = this.#ref(run);
     if (!ref) return undefined;
     const health = await this.checkRunWorkerHealth(run);
-    const lines = [`worker pid ${ref.pid} (process group ${ref.pgid}) on ${ref.host}: ${health.status}${health.reason ? `, ${health.reason}` : ''}`];
+    const lines = [
+      `worker pid ${ref.pid} (process group ${ref.pgid}) on ${ref.host}: ${health.status}${health.reason ? `, ${health.reason}` : ''}`,
+    ];
     const tail = tailOf(ref.stderrPath, 20);
     if (tail) lines.push(`last lines of stderr:\n${tail}`);
     return lines.join('\n');
@@ -161,7 +164,7 @@ export class ProcessRunLauncher extends BaseRunLauncher {
 
   #ref(run: RunRecord): ProcessWorkerRef | undefined {
     const ref = run.worker;
-    if (!ref || ref.launcher !== 'ProcessRunLauncher' || typeof ref.pgid !== 'number') return undefined;
+    if (ref?.launcher !== 'ProcessRunLauncher' || typeof ref.pgid !== 'number') return undefined;
     if (ref.host !== hostname())
       throw new RunyardError(`run ${run.runId}'s worker runs on host '${String(ref.host)}'; reach it from that host`, {
         userError: true,

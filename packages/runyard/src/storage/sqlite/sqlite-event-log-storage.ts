@@ -86,6 +86,25 @@ export class SqliteEventLogStorage implements EventLogStorage {
     return this.#conn.read(() => (this.#conn.statement(sql).all(...params) as EventRow[]).map(toRunEvent));
   }
 
+  async getEventsAfter(afterId: number, query: Omit<EventQuery, 'afterId'> = {}): Promise<RunEvent[]> {
+    const where = ['id > ?'];
+    const params: unknown[] = [afterId];
+    if (query.types !== undefined) {
+      where.push(`type IN (${placeholders(query.types.length)})`);
+      params.push(...query.types);
+    }
+    if (query.stepKey !== undefined) {
+      where.push('step_key = ?');
+      params.push(query.stepKey);
+    }
+    let sql = `SELECT * FROM event_logs WHERE ${where.join(' AND ')} ORDER BY id ASC`;
+    if (query.limit !== undefined) {
+      sql += ' LIMIT ?';
+      params.push(query.limit);
+    }
+    return this.#conn.read(() => (this.#conn.statement(sql).all(...params) as EventRow[]).map(toRunEvent));
+  }
+
   async getLatestEventId(): Promise<number> {
     return this.#conn.read(() => {
       const row = this.#conn.statement('SELECT MAX(id) AS id FROM event_logs').get() as { id: number | null };

@@ -104,6 +104,18 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'schedule-code-location-and-event-types',
+    sql: `
+      -- The code location a running schedule was started from, so the scheduler can load it.
+      ALTER TABLE schedule_states ADD COLUMN code_location TEXT;
+
+      -- Watchers that follow one event type across every run (the retry daemon reads RUN_FAILURE
+      -- from its cursor) read a range of this index instead of the whole log.
+      CREATE INDEX event_logs_type ON event_logs (type, id);
+    `,
+  },
 ];
 
 export const LATEST_SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

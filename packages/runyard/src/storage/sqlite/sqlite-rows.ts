@@ -46,6 +46,7 @@ export interface ScheduleStateRow {
   readonly name: string;
   readonly status: string;
   readonly last_tick_at: number | null;
+  readonly code_location: string | null;
   readonly updated_at: number;
 }
 
@@ -137,6 +138,7 @@ export function toScheduleState(row: ScheduleStateRow): ScheduleState {
     updatedAt: row.updated_at,
   };
   if (row.last_tick_at !== null) state.lastTickAt = row.last_tick_at;
+  if (row.code_location !== null) state.codeLocation = row.code_location;
   return state;
 }
 

@@ -3,9 +3,15 @@ import type { SqliteConnection } from './sqlite-connection.js';
 import { type ScheduleStateRow, type TickRow, toJson, toScheduleState, toTickRecord } from './sqlite-rows.js';
 
 const UPSERT_STATE = `
-  INSERT INTO schedule_states (name, status, last_tick_at, updated_at) VALUES (?, ?, ?, ?)
+  INSERT INTO schedule_states (name, status, last_tick_at, code_location, updated_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (name) DO UPDATE SET
-    status = excluded.status, last_tick_at = excluded.last_tick_at, updated_at = excluded.updated_at`;
+    status = excluded.status, last_tick_at = excluded.last_tick_at, code_location = excluded.code_location,
+    updated_at = excluded.updated_at`;
+
+// The WHERE clause is the compare-and-swap: only a running schedule, only forward.
+const ADVANCE_LAST_TICK = `
+  UPDATE schedule_states SET last_tick_at = ?, updated_at = ?
+  WHERE name = ? AND status = 'RUNNING' AND (last_tick_at IS NULL OR last_tick_at < ?)`;
 
 // DO NOTHING rather than a prior SELECT: under the write lock either is safe, but this states the
 // uniqueness rule in one place, the UNIQUE (schedule_name, tick_at) constraint.
@@ -33,13 +39,25 @@ export class SqliteScheduleStorage implements ScheduleStorage {
     );
   }
 
-  /** Replaces the whole state: a `lastTickAt` left out is cleared, as "set" implies. */
+  /** Replaces the whole state: a `lastTickAt` or `codeLocation` left out is cleared, as "set" implies. */
   async setScheduleState(state: Omit<ScheduleState, 'updatedAt'>): Promise<ScheduleState> {
     return this.#conn.write(() => {
-      this.#conn.statement(UPSERT_STATE).run(state.name, state.status, state.lastTickAt ?? null, Date.now());
+      this.#conn
+        .statement(UPSERT_STATE)
+        .run(state.name, state.status, state.lastTickAt ?? null, state.codeLocation ?? null, Date.now());
       const stored = this.#state(state.name);
       if (!stored) throw new Error(`schedule state '${state.name}' vanished inside its own transaction`);
       return stored;
+    });
+  }
+
+  async advanceLastTickAt(
+    name: string,
+    lastTickAt: number,
+  ): Promise<{ readonly advanced: boolean; readonly state: ScheduleState | undefined }> {
+    return this.#conn.write(() => {
+      const { changes } = this.#conn.statement(ADVANCE_LAST_TICK).run(lastTickAt, Date.now(), name, lastTickAt);
+      return { advanced: changes > 0, state: this.#state(name) };
     });
   }
 

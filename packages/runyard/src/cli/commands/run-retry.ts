@@ -1,0 +1,27 @@
+import { retryRun } from '../../retries/retry-run.js';
+import { EXIT } from '../cli-error.js';
+import { findRun, type GlobalOptions, printJson, withInstance } from '../command-context.js';
+
+/**
+ * `runyard run retry <runId> [--from-failure] [--json]`: a new run of the same job, config and
+ * tags, linked to the run it retries; prints its id. With --from-failure the steps that succeeded
+ * before are not run again (their outputs are reused); without it every step runs.
+ */
+export default async function runRetry(args: string[], opts: Record<string, unknown>, globals: GlobalOptions) {
+  const strategy = opts.fromFailure ? 'from-failure' : 'all-steps';
+  const { run, parent } = await withInstance(globals, async (instance) => {
+    const parent = await findRun(instance, String(args[0]));
+    const { run } = await retryRun(instance, parent, { strategy, source: 'cli' });
+    return { run, parent };
+  });
+  if (opts.json)
+    printJson({
+      runId: run.runId,
+      parentRunId: parent.runId,
+      strategy,
+      status: run.status,
+      statusReason: run.statusReason ?? null,
+    });
+  else process.stdout.write(`${run.runId}\n`);
+  return run.status === 'FAILURE' ? EXIT.failed : EXIT.ok;
+}

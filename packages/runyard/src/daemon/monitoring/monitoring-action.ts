@@ -1,0 +1,53 @@
+/** How many times run monitoring has resumed the run's worker (a count, as a string). */
+export const RESUME_ATTEMPT_TAG = 'runyard/resume_attempt';
+/** Seconds a STARTED run may run before run monitoring terminates it; on the run or its job. */
+export const MAX_RUNTIME_TAG = 'runyard/max_runtime';
+
+/**
+ * What run monitoring decided about one run. The checks (check-*.ts) return these from plain data;
+ * the daemon carries each out as a compare-and-swap, so a racing daemon or worker never doubles it.
+ * `monitoring` names the rule, and is written into the event's data so later readers can tell.
+ */
+export type MonitoringAction =
+  /** STARTING or STARTED → FAILURE; then the launcher stops the worker. */
+  | {
+      readonly kind: 'fail';
+      readonly monitoring: 'start_timeout' | 'worker_died';
+      readonly from: 'STARTING' | 'STARTED';
+      readonly reason: string;
+    }
+  /** A new worker takes over a STARTED run whose worker died (the launcher can, and attempts remain). */
+  | {
+      readonly kind: 'resume';
+      readonly monitoring: 'resume';
+      /** 1 for the first resume. */
+      readonly attempt: number;
+      readonly maxAttempts: number;
+      readonly reason: string;
+    }
+  /** CANCELING for too long: CANCELING → CANCELED, then the launcher kills the worker. */
+  | { readonly kind: 'cancel'; readonly monitoring: 'cancel_timeout'; readonly reason: string }
+  /** Past its max runtime: STARTED → CANCELING, then terminated as `runyard run terminate` would. */
+  | {
+      readonly kind: 'terminate';
+      readonly monitoring: 'max_runtime';
+      readonly reason: string;
+      readonly maxRuntimeSeconds: number;
+    }
+  /** Something to tell people once per run, without acting (a tag that cannot be understood). */
+  | { readonly kind: 'report'; readonly monitoring: 'max_runtime_invalid'; readonly message: string };
+
+export type MonitoringRule = MonitoringAction['monitoring'];
+
+/** `180 s`, `0.2 s`, `7.3 s`: whole seconds from 10 s up, a tenth below. */
+export function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  if (seconds >= 10 || Number.isInteger(seconds)) return `${Math.round(seconds)} s`;
+  return `${seconds.toFixed(1).replace(/\.0$/, '')} s`;
+}
+
+/** Resume attempts already made for the run, from its tag (absent or unreadable counts as none). */
+export function resumeAttemptsOf(tags: Readonly<Record<string, string>>): number {
+  const value = Number(tags[RESUME_ATTEMPT_TAG]);
+  return Number.isInteger(value) && value > 0 ? value : 0;
+}

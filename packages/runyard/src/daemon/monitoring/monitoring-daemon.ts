@@ -1,0 +1,252 @@
+import { RunyardError } from '../../errors.js';
+import { formatErrorChain, toErrorInfo } from '../../events/error-info.js';
+import type { RunMonitoringSettings } from '../../instance/instance-config-types.js';
+import type { TerminateRunOptions, TerminateRunResult } from '../../launch/terminate-run.js';
+import type { ManagedRunLauncher } from '../../launcher/managed-run-launcher.js';
+import type { RunRecord, WorkerRef } from '../../runs/run-record.js';
+import { IN_PROGRESS_STATUSES } from '../../runs/run-status.js';
+import type { Storage } from '../../storage/storage.js';
+import type { Daemon, DaemonIterationContext } from '../daemon.js';
+import { checkCancelingRun } from './check-canceling-run.js';
+import { checkMaxRuntime } from './check-max-runtime.js';
+import { checkStartedRun } from './check-started-run.js';
+import { checkStartingRun } from './check-starting-run.js';
+import { type MonitoringAction, RESUME_ATTEMPT_TAG } from './monitoring-action.js';
+import {
+  type ActionContext,
+  beginMaxRuntimeTermination,
+  cancelStuckRun,
+  failRun,
+  resumeRun,
+} from './monitoring-actions.js';
+import { RunTimeline } from './run-timeline.js';
+
+/** What monitoring needs of the instance; `Instance` has it, and tests can hand in less. */
+export interface MonitoredInstance {
+  readonly storage: Storage;
+  launcher(): Promise<ManagedRunLauncher>;
+  terminateRun(runId: string, options?: TerminateRunOptions): Promise<TerminateRunResult>;
+  readonly config: { readonly runMonitoring: RunMonitoringSettings };
+}
+
+export interface MonitoringDaemonOptions {
+  /** The clock (ms since the epoch); tests move it by hand. */
+  readonly now?: () => number;
+  /** Runs checked at once: a launcher's health check may be a network call. Default 8. */
+  readonly concurrency?: number;
+}
+
+/** `runyard daemon`'s run monitoring, unless `runMonitoring.enabled` is false. */
+export function createMonitoringDaemon(instance: MonitoredInstance): MonitoringDaemon | undefined {
+  return instance.config.runMonitoring.enabled ? new MonitoringDaemon(instance) : undefined;
+}
+
+/**
+ * Run monitoring (DESIGN.md section 2): every poll it looks at the runs in progress and fails runs
+ * that never started, resumes or fails runs whose worker died, kills and cancels runs stuck in
+ * CANCELING, and terminates runs past their max runtime. Each rule is a pure check (check-*.ts)
+ * over the run, the clock and the launcher's answer; every action is a compare-and-swap
+ * (monitoring-actions.ts), so a second daemon or a racing worker never acts twice.
+ */
+export class MonitoringDaemon implements Daemon {
+  readonly type = 'MONITORING';
+  readonly intervalMs: number;
+  readonly #instance: MonitoredInstance;
+  readonly #settings: RunMonitoringSettings;
+  readonly #now: () => number;
+  readonly #concurrency: number;
+  readonly #timeline: RunTimeline;
+  /** Max-runtime terminations under way in this process (they wait out the launcher's grace period). */
+  readonly #terminating = new Map<string, Promise<void>>();
+  /** `runId:rule` of reports already written (the event log is asked once per daemon). */
+  readonly #reported = new Set<string>();
+  #lastIterationAt: number | undefined;
+
+  constructor(instance: MonitoredInstance, options: MonitoringDaemonOptions = {}) {
+    this.#instance = instance;
+    this.#settings = instance.config.runMonitoring;
+    this.intervalMs = this.#settings.pollIntervalSeconds * 1000;
+    this.#now = options.now ?? Date.now;
+    this.#concurrency = options.concurrency ?? 8;
+    this.#timeline = new RunTimeline(instance.storage);
+  }
+
+  async runIteration(ctx: DaemonIterationContext): Promise<void> {
+    const storage = this.#instance.storage;
+    const launcher = await this.#instance.launcher();
+    const started = this.#now();
+    // After a pause of the daemon longer than the heartbeat timeout, every heartbeat looks stale:
+    // judge them again next poll, when the workers (paused as well, most likely) have sent one.
+    const heartbeatsTrusted =
+      this.#lastIterationAt === undefined ||
+      started - this.#lastIterationAt <= this.intervalMs + this.#settings.heartbeatTimeoutSeconds * 1000;
+    this.#lastIterationAt = started;
+
+    const runs = await storage.runs.listRuns({ statuses: IN_PROGRESS_STATUSES });
+    const actx: ActionContext = { storage, launcher, daemonId: ctx.daemonId, log: ctx.log };
+    const failures: string[] = [];
+    await forEachLimited(runs, this.#concurrency, async (run) => {
+      if (ctx.signal.aborted) return;
+      try {
+        await this.#monitor(actx, run, heartbeatsTrusted);
+      } catch (error) {
+        const message = `run ${run.runId}: ${formatErrorChain(toErrorInfo(error))}`;
+        ctx.log(`could not monitor ${message}`);
+        failures.push(message);
+      }
+    });
+
+    const inProgress = new Set(runs.map((r) => r.runId));
+    this.#timeline.forget(inProgress);
+    for (const key of this.#reported) if (!inProgress.has(key.slice(0, key.indexOf(':')))) this.#reported.delete(key);
+    // One run's trouble never stops the others being checked; the loop records it in the heartbeat.
+    if (failures.length > 0)
+      throw new RunyardError(`run monitoring failed for ${failures.length} run(s): ${failures.join('; ')}`);
+  }
+
+  /** Resolves when the max-runtime terminations this daemon started have finished (for tests and shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all(this.#terminating.values());
+  }
+
+  async #monitor(actx: ActionContext, run: RunRecord, heartbeatsTrusted: boolean): Promise<void> {
+    const settings = this.#settings;
+    switch (run.status) {
+      case 'STARTING': {
+        const startingSince = await this.#timeline.statusSince(run);
+        const startTimeoutMs = settings.startTimeoutSeconds * 1000;
+        const action = checkStartingRun(run, { now: this.#now(), startingSince, startTimeoutMs });
+        if (action) await this.#act(actx, await this.#latest(actx, run), action);
+        return;
+      }
+      case 'CANCELING': {
+        const cancelingSince = await this.#timeline.statusSince(run);
+        const cancelTimeoutMs = settings.cancelTimeoutSeconds * 1000;
+        const action = checkCancelingRun(run, { now: this.#now(), cancelingSince, cancelTimeoutMs });
+        if (action) await this.#act(actx, await this.#latest(actx, run), action);
+        return;
+      }
+      case 'STARTED':
+        return this.#monitorStarted(actx, run, heartbeatsTrusted);
+      default:
+        return;
+    }
+  }
+
+  async #monitorStarted(actx: ActionContext, listed: RunRecord, heartbeatsTrusted: boolean): Promise<void> {
+    // A run executed in process (`runyard job execute`) has no worker to watch: its process is the CLI.
+    if (!listed.worker || this.#terminating.has(listed.runId)) return;
+    const { launcher } = actx;
+    const health = launcher.capabilities.healthCheck ? await launcher.checkHealth(listed) : undefined;
+    // Asked again after the health check: a worker that finished the run and exited in between, or a
+    // resume that replaced the worker, must not be taken for a dead worker of a live run.
+    const run = await actx.storage.runs.getRun(listed.runId);
+    if (run?.status !== 'STARTED' || !sameWorker(run.worker, listed.worker)) return;
+    const resumedAt = run.tags[RESUME_ATTEMPT_TAG] === undefined ? undefined : await this.#timeline.resumedAt(run);
+    const now = this.#now();
+    const action =
+      checkStartedRun(run, {
+        now,
+        health,
+        resumedAt,
+        heartbeatsTrusted,
+        heartbeatTimeoutMs: this.#settings.heartbeatTimeoutSeconds * 1000,
+        canResume: launcher.capabilities.resume,
+        maxResumeAttempts: this.#settings.maxResumeAttempts,
+      }) ?? checkMaxRuntime(run, now);
+    await this.#act(actx, run, action);
+  }
+
+  /** The run as stored now (the launcher may have recorded its worker since the listing); the CAS does the rest. */
+  async #latest(actx: ActionContext, run: RunRecord): Promise<RunRecord> {
+    return (await actx.storage.runs.getRun(run.runId)) ?? run;
+  }
+
+  async #act(actx: ActionContext, run: RunRecord, action: MonitoringAction | undefined): Promise<void> {
+    switch (action?.kind) {
+      case undefined:
+        return;
+      case 'fail':
+        await failRun(actx, run, action);
+        return;
+      case 'resume':
+        await resumeRun(actx, run, action);
+        return;
+      case 'cancel':
+        await cancelStuckRun(actx, run, action);
+        return;
+      case 'terminate':
+        if (await beginMaxRuntimeTermination(actx, run, action))
+          this.#terminateInBackground(actx, run.runId, action.reason);
+        return;
+      case 'report':
+        await this.#reportOnce(run.runId, action);
+        return;
+    }
+  }
+
+  /**
+   * `terminateRun` waits out the launcher's grace period (10 s by default); the polls go on
+   * meanwhile, so a dead worker elsewhere is still noticed in time. If this daemon dies first, the
+   * run stays CANCELING and the cancel timeout finishes the job.
+   */
+  #terminateInBackground(actx: ActionContext, runId: string, reason: string): void {
+    const done = (async () => {
+      try {
+        const result = await this.#instance.terminateRun(runId);
+        // terminateRun gives its own statusReason ("terminated"); keep why it was terminated in front.
+        const current = result.run.statusReason ?? '';
+        if (result.run.status === 'CANCELED' && !current.includes(reason))
+          await actx.storage.runs.updateRun(runId, { statusReason: current ? `${reason}; ${current}` : reason });
+      } catch (error) {
+        const info = toErrorInfo(error);
+        actx.log(`could not terminate run ${runId}: ${formatErrorChain(info)}`);
+        await actx.storage.events
+          .appendEvents([
+            {
+              runId,
+              type: 'ENGINE_EVENT',
+              level: 'error',
+              message: `run monitoring could not terminate the run: ${formatErrorChain(info)}`,
+              error: info,
+              data: { monitoring: 'max_runtime' },
+            },
+          ])
+          .catch(() => undefined);
+      } finally {
+        this.#terminating.delete(runId);
+      }
+    })();
+    this.#terminating.set(runId, done);
+  }
+
+  async #reportOnce(runId: string, action: Extract<MonitoringAction, { kind: 'report' }>): Promise<void> {
+    const key = `${runId}:${action.monitoring}`;
+    if (this.#reported.has(key)) return;
+    // Once per run, not once per daemon: a restarted daemon finds its predecessor's report.
+    if (!(await this.#timeline.lastMonitoringEvent(runId, action.monitoring))) {
+      await this.#instance.storage.events.appendEvents([
+        {
+          runId,
+          type: 'ENGINE_EVENT',
+          level: 'warning',
+          message: action.message,
+          data: { monitoring: action.monitoring },
+        },
+      ]);
+    }
+    this.#reported.add(key);
+  }
+}
+
+function sameWorker(a: WorkerRef | undefined, b: WorkerRef | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
