@@ -17,6 +17,26 @@ export {
   type LoadCodeLocationOptions,
   loadCodeLocation,
 } from './code-location/load-code-location.js';
+export type { ComputeLogManager, LogChunk, LogStream } from './compute-logs/compute-log-manager.js';
+export { LocalComputeLogManager, type LocalComputeLogManagerConfig } from './compute-logs/local-compute-log-manager.js';
+export { ImmediateRunCoordinator } from './coordinator/immediate-run-coordinator.js';
+export type {
+  QueuedRunCoordinatorConfig,
+  TagConcurrencyLimit,
+} from './coordinator/queued-run-coordinator-config.js';
+export type { RunCoordinator, SubmitRunContext } from './coordinator/run-coordinator.js';
+export type { Daemon, DaemonIterationContext } from './daemon/daemon.js';
+export { DaemonLoop, type DaemonLoopOptions } from './daemon/daemon-loop.js';
+export { MAX_RUNTIME_TAG, RESUME_ATTEMPT_TAG } from './daemon/monitoring/monitoring-action.js';
+export {
+  listSchedules,
+  type ScheduleChange,
+  type ScheduleListing,
+  ScheduleNotFoundError,
+  startSchedule,
+  stopSchedule,
+} from './daemon/schedules/schedule-control.js';
+export { SCHEDULE_NAME_TAG, scheduleTickRunId, TICK_AT_TAG } from './daemon/schedules/schedule-tags.js';
 export { type Definitions, type DefinitionsSpec, defineDefinitions, isDefinitions } from './definitions/definitions.js';
 export type { OutputHandle } from './definitions/graph-builder.js';
 export { type ExecutorConfig, type JobDefinition, type JobSpec, job, type StepSpec } from './definitions/job.js';
@@ -43,6 +63,9 @@ export {
 } from './definitions/schedule.js';
 export { type CronSchedule, parseCron } from './definitions/schedule-cron.js';
 export { type ExecuteJobOptions, type ExecuteJobResult, executeJob } from './engine/execute-job.js';
+export type { ExecutionOutcome, Executor, ExecutorContext } from './engine/executor.js';
+export type { IOManager, OutputKey } from './engine/io-manager.js';
+export { InMemoryIOManager } from './engine/io-manager.js';
 export { validateRunConfig } from './engine/run-config.js';
 export * from './errors.js';
 export { type ErrorInfo, formatErrorChain, toErrorInfo } from './events/error-info.js';
@@ -55,6 +78,7 @@ export {
   STEP_EVENT_TYPES,
   type StepEventType,
 } from './events/run-event.js';
+export { type StepStats, type StepStatus, stepStatsFromEvents } from './events/step-stats.js';
 export { registerBuiltin } from './instance/builtin-components.js';
 export type { ComponentConfig } from './instance/component-config.js';
 export { type ComponentContext, ComponentRegistry } from './instance/component-registry.js';
@@ -71,6 +95,40 @@ export {
   loadInstanceConfig,
   parseInstanceConfig,
 } from './instance/instance-config.js';
+export { RunNotLaunchableError } from './launch/launch-run.js';
+export { derivedRunId, type SubmitDerivedRunResult, submitDerivedRun } from './launch/submit-derived-run.js';
+export { newRunForJob, type SubmitJobRunOptions } from './launch/submit-run.js';
+export type { TerminateRunOptions, TerminateRunResult } from './launch/terminate-run.js';
+export { BaseRunLauncher } from './launcher/base-run-launcher.js';
+export { ManagedRunLauncher, type ManagedRunLauncherOptions } from './launcher/managed-run-launcher.js';
+export { ProcessRunLauncher, type ProcessRunLauncherConfig } from './launcher/process/process-run-launcher.js';
+export type {
+  LauncherCapabilities,
+  LaunchRunContext,
+  ResumeRunContext,
+  RunLauncher,
+  TerminateContext,
+  TerminateResult,
+  WorkerCommand,
+  WorkerHealth,
+  WorkerHealthStatus,
+} from './launcher/run-launcher.js';
+export { decideAutomaticRetry, type RetryDecision, type RunRetrySettings } from './retries/retry-policy.js';
+export { automaticRetryRunId, type RetryRunOptions, type RetryRunResult, retryRun } from './retries/retry-run.js';
+export {
+  isRetryStrategy,
+  MAX_RETRIES_TAG,
+  PARENT_RUN_ID_TAG,
+  REEXECUTION_TAG,
+  RETRY_NUMBER_TAG,
+  RETRY_ON_OP_FAILURE_TAG,
+  RETRY_STRATEGIES,
+  RETRY_STRATEGY_TAG,
+  type RetryStrategy,
+  ROOT_RUN_ID_TAG,
+  retryNumberOf,
+} from './retries/retry-tags.js';
+export { type FollowRunOptions, followRun } from './runs/follow-run.js';
 export type {
   NewRun,
   RunFilter,
@@ -106,60 +164,5 @@ export type {
 } from './storage/schedule-storage.js';
 export { SqliteStorage, type SqliteStorageConfig, type SqliteStorageOptions } from './storage/sqlite/sqlite-storage.js';
 export type { MigrationResult, Storage, StorageInfo } from './storage/storage.js';
-
-export type {
-  LaunchRunContext,
-  LauncherCapabilities,
-  ResumeRunContext,
-  RunLauncher,
-  TerminateContext,
-  TerminateResult,
-  WorkerCommand,
-  WorkerHealth,
-  WorkerHealthStatus,
-} from './launcher/run-launcher.js';
-export { BaseRunLauncher } from './launcher/base-run-launcher.js';
-export { ManagedRunLauncher, type ManagedRunLauncherOptions } from './launcher/managed-run-launcher.js';
-export { ProcessRunLauncher, type ProcessRunLauncherConfig } from './launcher/process/process-run-launcher.js';
-export type { RunCoordinator, SubmitRunContext } from './coordinator/run-coordinator.js';
-export { ImmediateRunCoordinator } from './coordinator/immediate-run-coordinator.js';
-export type { ComputeLogManager, LogChunk, LogStream } from './compute-logs/compute-log-manager.js';
-export { LocalComputeLogManager, type LocalComputeLogManagerConfig } from './compute-logs/local-compute-log-manager.js';
-export { RunNotLaunchableError } from './launch/launch-run.js';
-export { newRunForJob, type SubmitJobRunOptions } from './launch/submit-run.js';
-export type { TerminateRunOptions, TerminateRunResult } from './launch/terminate-run.js';
-export { followRun, type FollowRunOptions } from './runs/follow-run.js';
-export { stepStatsFromEvents, type StepStats, type StepStatus } from './events/step-stats.js';
-export { runWorker, type RunWorkerOptions, type RunWorkerResult } from './worker/run-worker.js';
 export { completedStepsForRun } from './worker/completed-steps.js';
-export { derivedRunId, type SubmitDerivedRunResult, submitDerivedRun } from './launch/submit-derived-run.js';
-export {
-  listSchedules,
-  type ScheduleChange,
-  type ScheduleListing,
-  ScheduleNotFoundError,
-  startSchedule,
-  stopSchedule,
-} from './daemon/schedules/schedule-control.js';
-export { SCHEDULE_NAME_TAG, scheduleTickRunId, TICK_AT_TAG } from './daemon/schedules/schedule-tags.js';
-export { decideAutomaticRetry, type RetryDecision, type RunRetrySettings } from './retries/retry-policy.js';
-export { automaticRetryRunId, type RetryRunOptions, type RetryRunResult, retryRun } from './retries/retry-run.js';
-export {
-  isRetryStrategy,
-  MAX_RETRIES_TAG,
-  PARENT_RUN_ID_TAG,
-  REEXECUTION_TAG,
-  RETRY_NUMBER_TAG,
-  RETRY_ON_OP_FAILURE_TAG,
-  RETRY_STRATEGIES,
-  RETRY_STRATEGY_TAG,
-  type RetryStrategy,
-  ROOT_RUN_ID_TAG,
-  retryNumberOf,
-} from './retries/retry-tags.js';
-export type { IOManager, OutputKey } from './engine/io-manager.js';
-export { InMemoryIOManager } from './engine/io-manager.js';
-export type { Executor, ExecutorContext, ExecutionOutcome } from './engine/executor.js';
-export { MAX_RUNTIME_TAG, RESUME_ATTEMPT_TAG } from './daemon/monitoring/monitoring-action.js';
-export type { Daemon, DaemonIterationContext } from './daemon/daemon.js';
-export { DaemonLoop, type DaemonLoopOptions } from './daemon/daemon-loop.js';
+export { type RunWorkerOptions, type RunWorkerResult, runWorker } from './worker/run-worker.js';

@@ -3,11 +3,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { QueuedRunCoordinator } from '../src/coordinator/queued-run-coordinator.js';
-import type { QueuedRunCoordinatorConfig } from '../src/coordinator/queued-run-coordinator-config.js';
 import { queuedRunCoordinatorConfigSchema } from '../src/coordinator/queued-run-coordinator-schema.js';
 import { createQueueDaemon, QueueDaemon } from '../src/daemon/queue/queue-daemon.js';
-import { Instance, type RunRecord, registerBuiltin } from '../src/index.js';
-import { builtinComponents } from '../src/instance/builtin-components.js';
+import { Instance, type RunRecord } from '../src/index.js';
 import { expectUserError, repoRoot, runCli, tempHome } from './cli-helpers.js';
 import { QUEUE_JOBS, QUEUED_COORDINATOR_MODULE_REF, QUEUED_COORDINATOR_REF } from './fixtures/queue-harness.js';
 
@@ -129,20 +127,6 @@ describe('QueuedRunCoordinator', () => {
 });
 
 describe('QueuedRunCoordinator named in runyard.yaml', () => {
-  // The entry proposed for instance/builtin-components.ts, registered here until it is there;
-  // once it is, this test checks the real one. (Delete this block then.)
-  if (!builtinComponents.builtin('runCoordinator', 'QueuedRunCoordinator')) {
-    registerBuiltin('runCoordinator', 'QueuedRunCoordinator', {
-      configSchema: async () =>
-        (await import('../src/coordinator/queued-run-coordinator-schema.js')).queuedRunCoordinatorConfigSchema,
-      defaultsInCreate: true,
-      create: async (config: QueuedRunCoordinatorConfig, ctx) => {
-        const { QueuedRunCoordinator } = await import('../src/coordinator/queued-run-coordinator.js');
-        return new QueuedRunCoordinator(config, ctx);
-      },
-    });
-  }
-
   it.each([
     ['by class alone, as a built-in', { class: 'QueuedRunCoordinator' }],
     ['by module and class', QUEUED_COORDINATOR_MODULE_REF],

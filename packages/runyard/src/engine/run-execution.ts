@@ -71,7 +71,11 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
     if (event) onEvent?.(event);
   } else {
     const start = await transition(
-      { type: 'RUN_START', message: `started run of job '${jobName}' (pid ${process.pid})`, data: { pid: process.pid } },
+      {
+        type: 'RUN_START',
+        message: `started run of job '${jobName}' (pid ${process.pid})`,
+        data: { pid: process.pid },
+      },
       args.startFrom,
     );
     if (!start.applied) return { started: false, run: start.run };

@@ -22,3 +22,5 @@ export const localComputeLogManagerConfigSchema = z
   .object({ baseDir: z.string().min(1).default(DEFAULT_COMPUTE_LOGS_DIR) })
   .strict()
   .default({ baseDir: DEFAULT_COMPUTE_LOGS_DIR });
+
+export { queuedRunCoordinatorConfigSchema } from '../coordinator/queued-run-coordinator-schema.js';

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { QueuedRunCoordinatorConfig } from '../coordinator/queued-run-coordinator-config.js';
 import type { ProcessRunLauncherConfig } from '../launcher/process/process-run-launcher.js';
 import { DEFAULT_SQLITE_PATH, type SqliteStorageConfig } from '../storage/sqlite/sqlite-storage-config.js';
 import {
@@ -62,6 +63,15 @@ builtinComponents.registerBuiltin('runCoordinator', 'ImmediateRunCoordinator', {
   create: async () => {
     const { ImmediateRunCoordinator } = await import('../coordinator/immediate-run-coordinator.js');
     return new ImmediateRunCoordinator();
+  },
+});
+
+builtinComponents.registerBuiltin('runCoordinator', 'QueuedRunCoordinator', {
+  configSchema: async () => (await schemas()).queuedRunCoordinatorConfigSchema,
+  defaultsInCreate: true, // the constructor fills in every default
+  create: async (config: QueuedRunCoordinatorConfig, ctx) => {
+    const { QueuedRunCoordinator } = await import('../coordinator/queued-run-coordinator.js');
+    return new QueuedRunCoordinator(config, ctx);
   },
 });
 

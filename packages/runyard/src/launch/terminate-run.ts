@@ -41,45 +41,84 @@ export async function terminateRun(
     const run = await storage.runs.getRun(runId);
     if (!run) throw new RunNotFoundError(runId);
     if (isTerminalStatus(run.status))
-      return { run, changed: false, escalated: false, message: `run ${runId} is already ${run.status}; nothing to terminate` };
+      return {
+        run,
+        changed: false,
+        escalated: false,
+        message: `run ${runId} is already ${run.status}; nothing to terminate`,
+      };
 
     if (run.status === 'NOT_STARTED' || run.status === 'QUEUED') {
       const result = await storage.runs.transition(
         { runId, type: 'RUN_CANCELED', level: 'warning', message: 'run was cancelled before it was launched' },
         { from: ['NOT_STARTED', 'QUEUED'], statusReason: 'cancelled before it was launched' },
       );
-      if (result.applied) return { run: result.run, changed: true, escalated: false, message: `run ${runId} cancelled before it was launched` };
+      if (result.applied)
+        return {
+          run: result.run,
+          changed: true,
+          escalated: false,
+          message: `run ${runId} cancelled before it was launched`,
+        };
       continue;
     }
 
     if (run.status !== 'CANCELING') {
       const result = await storage.runs.transition(
-        { runId, type: 'RUN_CANCELING', level: 'warning', message: `termination requested${options.force ? ' (forced)' : ''}` },
+        {
+          runId,
+          type: 'RUN_CANCELING',
+          level: 'warning',
+          message: `termination requested${options.force ? ' (forced)' : ''}`,
+        },
         { from: ['STARTING', 'STARTED'] },
       );
       if (!result.applied) continue;
     }
-    return options.force ? forceCancel(storage, launcher, runId) : stopWorker(storage, launcher, runId, options.graceMs);
+    return options.force
+      ? forceCancel(storage, launcher, runId)
+      : stopWorker(storage, launcher, runId, options.graceMs);
   }
   throw new RunyardError(`run ${runId} kept changing status while it was being terminated; try again`);
 }
 
-async function stopWorker(storage: Storage, launcher: ManagedRunLauncher, runId: string, graceMs?: number): Promise<TerminateRunResult> {
+async function stopWorker(
+  storage: Storage,
+  launcher: ManagedRunLauncher,
+  runId: string,
+  graceMs?: number,
+): Promise<TerminateRunResult> {
   const run = (await storage.runs.getRun(runId)) as RunRecord;
   const stop = await launcher.terminate(run, graceMs === undefined ? {} : { graceMs });
   // A worker that stopped on SIGTERM wrote RUN_CANCELED itself; one that was killed, or had
   // already died, could not.
   const done = await storage.runs.transition(
-    { runId, type: 'RUN_CANCELED', level: 'warning', message: `run was terminated: ${stop.detail}`, data: { escalated: stop.escalated } },
+    {
+      runId,
+      type: 'RUN_CANCELED',
+      level: 'warning',
+      message: `run was terminated: ${stop.detail}`,
+      data: { escalated: stop.escalated },
+    },
     { from: ['CANCELING'], statusReason: stop.escalated ? 'terminated; the worker was killed' : 'terminated' },
   );
   const after = done.applied ? done.run : ((await storage.runs.getRun(runId)) as RunRecord);
-  return { run: after, changed: true, escalated: stop.escalated, message: `run ${runId} ${after.status}: ${stop.detail}` };
+  return {
+    run: after,
+    changed: true,
+    escalated: stop.escalated,
+    message: `run ${runId} ${after.status}: ${stop.detail}`,
+  };
 }
 
 async function forceCancel(storage: Storage, launcher: ManagedRunLauncher, runId: string): Promise<TerminateRunResult> {
   const marked = await storage.runs.transition(
-    { runId, type: 'RUN_CANCELED', level: 'warning', message: 'run was terminated by force; its worker is being killed' },
+    {
+      runId,
+      type: 'RUN_CANCELED',
+      level: 'warning',
+      message: 'run was terminated by force; its worker is being killed',
+    },
     { from: ['CANCELING'], statusReason: 'terminated by force' },
   );
   const run = marked.applied ? marked.run : ((await storage.runs.getRun(runId)) as RunRecord);
