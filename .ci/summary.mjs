@@ -1,18 +1,23 @@
-// Prints the closing line CI reads, from vitest's JSON report: 'N passed, N failed[, N skipped]'.
-// Exits non-zero when anything failed or nothing ran.
+// Prints the closing line CI reads, from vitest's JSON reports (one per Node version):
+// 'N passed, N failed[, N skipped]', summed over every report. Exits non-zero when anything
+// failed or nothing ran.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
-const report = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const passed = report.numPassedTests ?? 0;
-// A test file that fails to load counts as a failure even though it ran no test.
-const failedSuites = (report.testResults ?? []).filter(
-  (r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0,
-).length;
-const failed = (report.numFailedTests ?? 0) + failedSuites;
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-for (const file of report.testResults ?? []) {
-  if (file.status === 'failed' && (file.assertionResults ?? []).length === 0)
-    console.log(`failed to load: ${file.name}: ${file.message ?? ''}`);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const file of process.argv.slice(2)) {
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  // A test file that fails to load counts as a failure even though it ran no test.
+  const broken = (report.testResults ?? []).filter((r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0);
+  for (const r of broken) console.log(`${path.basename(file)}: failed to load: ${r.name}: ${r.message ?? ''}`);
+  const legFailed = (report.numFailedTests ?? 0) + broken.length;
+  const legSkipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  console.log(`${path.basename(file, '.json')} leg: passed ${report.numPassedTests ?? 0}, failed ${legFailed}`);
+  passed += report.numPassedTests ?? 0;
+  failed += legFailed;
+  skipped += legSkipped;
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type ErrorInfo, formatErrorChain, toErrorInfo } from '../events/error-info.js';
 import type { Instance } from '../instance/instance.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
 import type { Daemon, DaemonIterationContext } from './daemon.js';
 
 export const DAEMON_LEASE = 'runyard-daemon';
@@ -148,16 +149,6 @@ export class DaemonLoop {
   }
 
   #sleep(ms: number): Promise<void> {
-    const signal = this.#controller.signal;
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return abortableSleep(ms, this.#controller.signal);
   }
 }

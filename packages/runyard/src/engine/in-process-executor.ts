@@ -1,8 +1,8 @@
 import type { StepNode } from '../definitions/job-graph.js';
-import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
+import { toErrorInfo } from '../events/error-info.js';
 import type { ExecutionOutcome, Executor, ExecutorContext } from './executor.js';
 import { runStepAttempt } from './step-attempt.js';
-import { runStepWithRetries } from './step-retry.js';
+import { emitStepFailure, runStepWithRetries } from './step-retry.js';
 import { StepScheduler } from './step-scheduler.js';
 
 export interface InProcessExecutorOptions {
@@ -97,14 +97,7 @@ export class InProcessExecutor implements Executor {
       return true;
     } catch (error) {
       // Loading an input or storing an output failed: that is this step's failure too.
-      const info = toErrorInfo(error);
-      ctx.emit({
-        type: 'STEP_FAILURE',
-        stepKey: step.key,
-        level: 'error',
-        message: `step '${step.key}' failed: ${formatErrorChain(info)}`,
-        error: info,
-      });
+      emitStepFailure(ctx.emit, step.key, toErrorInfo(error));
       return false;
     }
   }

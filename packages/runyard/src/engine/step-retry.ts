@@ -1,6 +1,7 @@
 import type { StepNode } from '../definitions/job-graph.js';
 import { retryDelayMs } from '../definitions/retry-policy.js';
 import { type ErrorInfo, formatErrorChain } from '../events/error-info.js';
+import { abortableSleep } from '../util/abortable-sleep.js';
 import type { EmitFn } from './event-writer.js';
 import type { StepAttemptResult } from './step-attempt.js';
 
@@ -45,31 +46,22 @@ export async function runStepWithRetries(args: StepRetryArgs): Promise<StepAttem
         data: { attempt, delayMs, maxRetries },
         error: result.error,
       });
-      await sleep(delayMs, signal);
+      await abortableSleep(delayMs, signal);
       if (!signal.aborted) continue;
     }
-    emit({
-      type: 'STEP_FAILURE',
-      stepKey: step.key,
-      level: 'error',
-      message: `step '${step.key}' failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${formatErrorChain(result.error)}`,
-      data: { attempt },
-      error: result.error,
-    });
+    emitStepFailure(emit, step.key, result.error, attempt);
     return { ok: false, error: result.error };
   }
 }
 
-/** Waits `ms`, or less if the signal aborts first. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
+/** STEP_FAILURE: after the last attempt, or when the step could not even be attempted (attempt 0). */
+export function emitStepFailure(emit: EmitFn, stepKey: string, error: ErrorInfo, attempt = 0): void {
+  emit({
+    type: 'STEP_FAILURE',
+    stepKey,
+    level: 'error',
+    message: `step '${stepKey}' failed${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${formatErrorChain(error)}`,
+    ...(attempt ? { data: { attempt } } : {}),
+    error,
   });
 }

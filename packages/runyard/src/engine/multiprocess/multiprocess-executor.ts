@@ -6,11 +6,11 @@ import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { StepNode } from '../../definitions/job-graph.js';
 import { RunyardError } from '../../errors.js';
-import { formatErrorChain, toErrorInfo } from '../../events/error-info.js';
+import { toErrorInfo } from '../../events/error-info.js';
 import type { ExecutionOutcome, Executor, ExecutorContext } from '../executor.js';
 import { FileSystemIOManager } from '../fs-io-manager.js';
 import type { IOManagerChildConfig } from '../io-manager.js';
-import { runStepWithRetries } from '../step-retry.js';
+import { emitStepFailure, runStepWithRetries } from '../step-retry.js';
 import { StepScheduler } from '../step-scheduler.js';
 import type { StepProcessBoot } from './messages.js';
 import { StepProcessHandle } from './step-process-handle.js';
@@ -209,14 +209,7 @@ export class MultiprocessExecutor implements Executor {
       });
       return result.ok;
     } catch (error) {
-      const info = toErrorInfo(error);
-      ctx.emit({
-        type: 'STEP_FAILURE',
-        stepKey: step.key,
-        level: 'error',
-        message: `step '${step.key}' failed: ${formatErrorChain(info)}`,
-        error: info,
-      });
+      emitStepFailure(ctx.emit, step.key, toErrorInfo(error));
       return false;
     }
   }

@@ -70,25 +70,15 @@ export class SqliteEventLogStorage implements EventLogStorage {
       where.push('id > ?');
       params.push(query.afterId);
     }
-    if (query.types !== undefined) {
-      where.push(`type IN (${placeholders(query.types.length)})`);
-      params.push(...query.types);
-    }
-    if (query.stepKey !== undefined) {
-      where.push('step_key = ?');
-      params.push(query.stepKey);
-    }
-    let sql = `SELECT * FROM event_logs WHERE ${where.join(' AND ')} ORDER BY id ASC`;
-    if (query.limit !== undefined) {
-      sql += ' LIMIT ?';
-      params.push(query.limit);
-    }
-    return this.#conn.read(() => (this.#conn.statement(sql).all(...params) as EventRow[]).map(toRunEvent));
+    return this.#select(where, params, query);
   }
 
   async getEventsAfter(afterId: number, query: Omit<EventQuery, 'afterId'> = {}): Promise<RunEvent[]> {
-    const where = ['id > ?'];
-    const params: unknown[] = [afterId];
+    return this.#select(['id > ?'], [afterId], query);
+  }
+
+  /** Events matching `where` plus the query's type, step and limit filters, oldest first. */
+  #select(where: string[], params: unknown[], query: Omit<EventQuery, 'afterId'>): Promise<RunEvent[]> {
     if (query.types !== undefined) {
       where.push(`type IN (${placeholders(query.types.length)})`);
       params.push(...query.types);
@@ -102,7 +92,9 @@ export class SqliteEventLogStorage implements EventLogStorage {
       sql += ' LIMIT ?';
       params.push(query.limit);
     }
-    return this.#conn.read(() => (this.#conn.statement(sql).all(...params) as EventRow[]).map(toRunEvent));
+    return Promise.resolve(
+      this.#conn.read(() => (this.#conn.statement(sql).all(...params) as EventRow[]).map(toRunEvent)),
+    );
   }
 
   async getLatestEventId(): Promise<number> {

@@ -1,0 +1,111 @@
+// Issue 4 figures: draining a queue through the real `runyard daemon`, and how fast run
+// monitoring fails a run whose worker was killed with SIGKILL.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { Instance, loadCodeLocation } from 'runyard';
+import { fmtMs, median } from './lib/measure.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.join(here, '..', 'packages', 'runyard', 'bin', 'runyard.js');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what, check, timeoutMs = 600_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** utime + stime of a process, in ms (Linux clock ticks are 100 per second). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function withDaemon(yaml, fn) {
+  const home = mkdtempSync(path.join(tmpdir(), 'runyard-bench-daemon-'));
+  if (yaml) writeFileSync(path.join(home, 'runyard.yaml'), yaml);
+  const instance = await Instance.open({ home });
+  let daemon;
+  try {
+    return await fn(instance, () => {
+      daemon = spawn(process.execPath, [cli, '--home', home, 'daemon'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      daemon.stdout.on('data', (c) => {
+        out += c;
+      });
+      return waitFor('the daemon lease', () => out.includes('took the daemon lease') && daemon);
+    });
+  } finally {
+    if (daemon && daemon.exitCode === null) {
+      daemon.kill('SIGTERM');
+      await new Promise((r) => daemon.once('exit', r));
+    }
+    await instance.dispose();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** N queued runs of a one-op job, maxConcurrentRuns 4, drained by a real daemon. */
+async function queueDrain(runs) {
+  const yaml = [
+    'runCoordinator:',
+    '  class: QueuedRunCoordinator',
+    '  config: { maxConcurrentRuns: 4, dequeueIntervalMs: 100 }',
+    'runMonitoring: { enabled: false }',
+    'runRetries: { enabled: false }',
+  ].join('\n');
+  return withDaemon(`${yaml}\n`, async (instance, startDaemon) => {
+    const codeLocation = path.join(here, 'fixtures', 'one-op.ts');
+    for (let i = 0; i < runs; i++) await instance.submitRun({ jobName: 'one_op', origin: { codeLocation, source: 'api' } });
+    const daemon = await startDaemon();
+    const cpuBefore = cpuMs(daemon.pid);
+    const t = performance.now();
+    await waitFor('the queue to drain', async () => (await instance.storage.runs.countRuns({ statuses: ['SUCCESS', 'FAILURE', 'CANCELED'] })) === runs);
+    const seconds = (performance.now() - t) / 1000;
+    const failed = await instance.storage.runs.countRuns({ statuses: ['FAILURE', 'CANCELED'] });
+    if (failed) throw new Error(`${failed} of the queued runs did not succeed`);
+    return { runsPerSecond: runs / seconds, cpuMsPerRun: (cpuMs(daemon.pid) - cpuBefore) / runs };
+  });
+}
+
+/** kill -9 of a worker → its RUN_FAILURE event, default monitoring settings. */
+async function sigkillToFailure(count) {
+  return withDaemon(undefined, async (instance, startDaemon) => {
+    await startDaemon();
+    await waitFor('run monitoring to poll', async () =>
+      (await instance.storage.daemon.getHeartbeats()).some((b) => b.daemonType === 'MONITORING'),
+    );
+    const file = path.join(here, 'fixtures', 'long-op.ts');
+    const job = (await loadCodeLocation(file)).getJob('runs_on');
+    const samples = [];
+    for (let i = 0; i < count; i++) {
+      const run = await instance.submitJobRun({ job, codeLocation: file, source: 'api' });
+      const start = await waitFor('RUN_START', async () => (await instance.storage.events.getEvents(run.runId, { types: ['RUN_START'] }))[0]);
+      // Kill at a random point of the 2 s poll, as a crash would.
+      await sleep(Math.random() * 2_000);
+      const killedAt = Date.now();
+      process.kill(start.data.pid, 'SIGKILL');
+      const failure = await waitFor('RUN_FAILURE', async () => (await instance.storage.events.getEvents(run.runId, { types: ['RUN_FAILURE'] }))[0]);
+      samples.push(failure.timestamp - killedAt);
+    }
+    return median(samples);
+  });
+}
+
+export async function daemonBenchmarks() {
+  const runs = Number(process.env.RUNYARD_BENCH_QUEUE_RUNS ?? 1000);
+  const drain = await queueDrain(runs);
+  const detect = await sigkillToFailure(5);
+  return [
+    [`${runs} queued runs drained, maxConcurrentRuns 4`, `${drain.runsPerSecond.toFixed(1)} runs/s`, `daemon CPU ${drain.cpuMsPerRun.toFixed(1)} ms per dequeued run (dequeueIntervalMs 100)`],
+    ['SIGKILL of a worker → RUN_FAILURE (median of 5)', fmtMs(detect), 'default settings; Dagster polls every 120 s; target ≤ 10 s'],
+  ];
+}
