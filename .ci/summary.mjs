@@ -10,7 +10,9 @@ let skipped = 0;
 for (const file of process.argv.slice(2)) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   // A test file that fails to load counts as a failure even though it ran no test.
-  const broken = (report.testResults ?? []).filter((r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0);
+  const broken = (report.testResults ?? []).filter(
+    (r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0,
+  );
   for (const r of broken) console.log(`${path.basename(file)}: failed to load: ${r.name}: ${r.message ?? ''}`);
   const legFailed = (report.numFailedTests ?? 0) + broken.length;
   const legSkipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);

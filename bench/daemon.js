@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { Instance, loadCodeLocation } from 'runyard';
 import { fmtMs, median } from './lib/measure.js';
 
@@ -64,11 +64,15 @@ async function queueDrain(runs) {
   ].join('\n');
   return withDaemon(`${yaml}\n`, async (instance, startDaemon) => {
     const codeLocation = path.join(here, 'fixtures', 'one-op.ts');
-    for (let i = 0; i < runs; i++) await instance.submitRun({ jobName: 'one_op', origin: { codeLocation, source: 'api' } });
+    for (let i = 0; i < runs; i++)
+      await instance.submitRun({ jobName: 'one_op', origin: { codeLocation, source: 'api' } });
     const daemon = await startDaemon();
     const cpuBefore = cpuMs(daemon.pid);
     const t = performance.now();
-    await waitFor('the queue to drain', async () => (await instance.storage.runs.countRuns({ statuses: ['SUCCESS', 'FAILURE', 'CANCELED'] })) === runs);
+    await waitFor(
+      'the queue to drain',
+      async () => (await instance.storage.runs.countRuns({ statuses: ['SUCCESS', 'FAILURE', 'CANCELED'] })) === runs,
+    );
     const seconds = (performance.now() - t) / 1000;
     const failed = await instance.storage.runs.countRuns({ statuses: ['FAILURE', 'CANCELED'] });
     if (failed) throw new Error(`${failed} of the queued runs did not succeed`);
@@ -88,12 +92,18 @@ async function sigkillToFailure(count) {
     const samples = [];
     for (let i = 0; i < count; i++) {
       const run = await instance.submitJobRun({ job, codeLocation: file, source: 'api' });
-      const start = await waitFor('RUN_START', async () => (await instance.storage.events.getEvents(run.runId, { types: ['RUN_START'] }))[0]);
+      const start = await waitFor(
+        'RUN_START',
+        async () => (await instance.storage.events.getEvents(run.runId, { types: ['RUN_START'] }))[0],
+      );
       // Kill at a random point of the 2 s poll, as a crash would.
       await sleep(Math.random() * 2_000);
       const killedAt = Date.now();
       process.kill(start.data.pid, 'SIGKILL');
-      const failure = await waitFor('RUN_FAILURE', async () => (await instance.storage.events.getEvents(run.runId, { types: ['RUN_FAILURE'] }))[0]);
+      const failure = await waitFor(
+        'RUN_FAILURE',
+        async () => (await instance.storage.events.getEvents(run.runId, { types: ['RUN_FAILURE'] }))[0],
+      );
       samples.push(failure.timestamp - killedAt);
     }
     return median(samples);
@@ -105,7 +115,15 @@ export async function daemonBenchmarks() {
   const drain = await queueDrain(runs);
   const detect = await sigkillToFailure(5);
   return [
-    [`${runs} queued runs drained, maxConcurrentRuns 4`, `${drain.runsPerSecond.toFixed(1)} runs/s`, `daemon CPU ${drain.cpuMsPerRun.toFixed(1)} ms per dequeued run (dequeueIntervalMs 100)`],
-    ['SIGKILL of a worker → RUN_FAILURE (median of 5)', fmtMs(detect), 'default settings; Dagster polls every 120 s; target ≤ 10 s'],
+    [
+      `${runs} queued runs drained, maxConcurrentRuns 4`,
+      `${drain.runsPerSecond.toFixed(1)} runs/s`,
+      `daemon CPU ${drain.cpuMsPerRun.toFixed(1)} ms per dequeued run (dequeueIntervalMs 100)`,
+    ],
+    [
+      'SIGKILL of a worker → RUN_FAILURE (median of 5)',
+      fmtMs(detect),
+      'default settings; Dagster polls every 120 s; target ≤ 10 s',
+    ],
   ];
 }

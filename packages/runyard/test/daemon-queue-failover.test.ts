@@ -90,29 +90,29 @@ describe('queue daemons that crash, compete and stop', () => {
     expect((await h.runs()).filter((r) => r.status === 'QUEUED')).toEqual([]);
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)(
-    'stops cleanly on %s: lease released, exit 0; the next daemon takes over at once',
-    async (signal) => {
-      const h = open({ queue: {} });
-      const daemon = h.startDaemon(['--lease-ttl', '60']);
-      await daemon.waitForOutput(/took the daemon lease/);
-      await h.waitForIterations(1);
-      const instance = await h.instance();
-      expect((await instance.storage.daemon.getLease('runyard-daemon'))?.holder).toBe(await daemon.daemonId());
+  it.each([
+    'SIGTERM',
+    'SIGINT',
+  ] as const)('stops cleanly on %s: lease released, exit 0; the next daemon takes over at once', async (signal) => {
+    const h = open({ queue: {} });
+    const daemon = h.startDaemon(['--lease-ttl', '60']);
+    await daemon.waitForOutput(/took the daemon lease/);
+    await h.waitForIterations(1);
+    const instance = await h.instance();
+    expect((await instance.storage.daemon.getLease('runyard-daemon'))?.holder).toBe(await daemon.daemonId());
 
-      daemon.kill(signal);
-      expect(await daemon.exited).toEqual({ code: 0, signal: null });
-      expect(daemon.output).toContain(`${signal}: stopping`);
-      expect(daemon.output).toContain('released the daemon lease');
-      expect(await instance.storage.daemon.getLease('runyard-daemon')).toBeUndefined();
+    daemon.kill(signal);
+    expect(await daemon.exited).toEqual({ code: 0, signal: null });
+    expect(daemon.output).toContain(`${signal}: stopping`);
+    expect(daemon.output).toContain('released the daemon lease');
+    expect(await instance.storage.daemon.getLease('runyard-daemon')).toBeUndefined();
 
-      // With a 60 s lease, only a released lease lets the next daemon act without waiting for it.
-      const next = h.startDaemon(['--lease-ttl', '60']);
-      await next.waitForOutput(/took the daemon lease/);
-      const run = await h.submit();
-      await h.waitForStatus([run.runId], 'STARTED');
-    },
-  );
+    // With a 60 s lease, only a released lease lets the next daemon act without waiting for it.
+    const next = h.startDaemon(['--lease-ttl', '60']);
+    await next.waitForOutput(/took the daemon lease/);
+    const run = await h.submit();
+    await h.waitForStatus([run.runId], 'STARTED');
+  });
 
   it('refuses a --lease-ttl that is not a positive number', async () => {
     const h = open({ queue: {} });

@@ -23,17 +23,35 @@ describe('trustedInstanceConfig', () => {
   it('leaves anything of another shape to the validator', () => {
     const cases: Array<(data: Record<string, any>) => void> = [
       (d) => delete d.runWorker,
-      (d) => (d.bogus = 1),
+      (d) => {
+        d.bogus = 1;
+      },
       (d) => delete d.runMonitoring.pollIntervalSeconds,
-      (d) => (d.runMonitoring.extra = 1),
-      (d) => (d.runMonitoring.enabled = 'yes'),
-      (d) => (d.daemon.heartbeatIntervalSeconds = '5'),
-      (d) => (d.runLauncher = 'ProcessRunLauncher'),
-      (d) => (d.runLauncher.class = ''),
+      (d) => {
+        d.runMonitoring.extra = 1;
+      },
+      (d) => {
+        d.runMonitoring.enabled = 'yes';
+      },
+      (d) => {
+        d.daemon.heartbeatIntervalSeconds = '5';
+      },
+      (d) => {
+        d.runLauncher = 'ProcessRunLauncher';
+      },
+      (d) => {
+        d.runLauncher.class = '';
+      },
       (d) => delete d.runLauncher.class,
-      (d) => (d.runLauncher.module = 5),
-      (d) => (d.runLauncher.config = []),
-      (d) => (d.runLauncher.extra = true),
+      (d) => {
+        d.runLauncher.module = 5;
+      },
+      (d) => {
+        d.runLauncher.config = [];
+      },
+      (d) => {
+        d.runLauncher.extra = true;
+      },
     ];
     for (const change of cases) {
       const data = written();
