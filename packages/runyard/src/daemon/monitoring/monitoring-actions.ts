@@ -79,17 +79,13 @@ export async function resumeRun(ctx: ActionContext, run: RunRecord, action: Acti
       });
     await ctx.launcher.resume(run, action.attempt);
   } catch (error) {
-    const info = toErrorInfo(error);
-    await ctx.storage.events.appendEvents([
-      {
-        runId: run.runId,
-        type: 'ENGINE_EVENT',
-        level: 'error',
-        message: `run monitoring could not resume the run (attempt ${action.attempt}): ${formatErrorChain(info)}`,
-        error: info,
-        data: { monitoring: action.monitoring },
-      },
-    ]);
+    await failureEvent(
+      ctx,
+      run.runId,
+      `could not resume the run (attempt ${action.attempt})`,
+      error,
+      action.monitoring,
+    );
   }
   return true;
 }
@@ -160,17 +156,7 @@ async function stopWorker(ctx: ActionContext, run: RunRecord, rule: string): Pro
       stopped: stop.stopped,
     });
   } catch (error) {
-    const info = toErrorInfo(error);
-    await ctx.storage.events.appendEvents([
-      {
-        runId: run.runId,
-        type: 'ENGINE_EVENT',
-        level: 'error',
-        message: `run monitoring could not stop the worker: ${formatErrorChain(info)}`,
-        error: info,
-        data: { monitoring: rule },
-      },
-    ]);
+    await failureEvent(ctx, run.runId, 'could not stop the worker', error, rule);
   }
 }
 
@@ -182,4 +168,25 @@ async function engineEvent(
   data: Record<string, unknown>,
 ): Promise<void> {
   await ctx.storage.events.appendEvents([{ runId, type: 'ENGINE_EVENT', level, message, data }]);
+}
+
+/** An engine event for something monitoring tried and could not do, with the error kept. */
+async function failureEvent(
+  ctx: ActionContext,
+  runId: string,
+  what: string,
+  error: unknown,
+  monitoring: string,
+): Promise<void> {
+  const info = toErrorInfo(error);
+  await ctx.storage.events.appendEvents([
+    {
+      runId,
+      type: 'ENGINE_EVENT',
+      level: 'error',
+      message: `run monitoring ${what}: ${formatErrorChain(info)}`,
+      error: info,
+      data: { monitoring },
+    },
+  ]);
 }
