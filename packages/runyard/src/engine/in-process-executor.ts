@@ -2,7 +2,7 @@ import type { StepNode } from '../definitions/job-graph.js';
 import { toErrorInfo } from '../events/error-info.js';
 import type { ExecutionOutcome, Executor, ExecutorContext } from './executor.js';
 import { runStepAttempt } from './step-attempt.js';
-import { emitStepFailure, runStepWithRetries } from './step-retry.js';
+import { emitStepFailure, emitStepsSkipped, runStepWithRetries } from './step-retry.js';
 import { StepScheduler } from './step-scheduler.js';
 
 export interface InProcessExecutorOptions {
@@ -46,14 +46,7 @@ export class InProcessExecutor implements Executor {
           void this.#runStep(ctx, ctx.job.graph.steps.get(key) as StepNode, outputs, completed).then((ok) => {
             running--;
             if (ok) scheduler.succeeded(key);
-            else
-              for (const { step, because } of scheduler.failedStep(key))
-                ctx.emit({
-                  type: 'STEP_SKIPPED',
-                  stepKey: step,
-                  message: `skipped step '${step}': upstream step '${because}' did not succeed`,
-                  data: { upstream: because },
-                });
+            else emitStepsSkipped(ctx.emit, scheduler.failedStep(key));
             pump();
           });
         }

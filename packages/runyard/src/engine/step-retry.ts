@@ -65,3 +65,14 @@ export function emitStepFailure(emit: EmitFn, stepKey: string, error: ErrorInfo,
     error,
   });
 }
+
+/** STEP_SKIPPED for each step that can no longer run because an upstream step did not succeed. */
+export function emitStepsSkipped(emit: EmitFn, skipped: ReadonlyArray<{ step: string; because: string }>): void {
+  for (const { step, because } of skipped)
+    emit({
+      type: 'STEP_SKIPPED',
+      stepKey: step,
+      message: `skipped step '${step}': upstream step '${because}' did not succeed`,
+      data: { upstream: because },
+    });
+}

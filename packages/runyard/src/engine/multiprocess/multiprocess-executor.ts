@@ -10,7 +10,7 @@ import { toErrorInfo } from '../../events/error-info.js';
 import type { ExecutionOutcome, Executor, ExecutorContext } from '../executor.js';
 import { FileSystemIOManager } from '../fs-io-manager.js';
 import type { IOManagerChildConfig } from '../io-manager.js';
-import { emitStepFailure, runStepWithRetries } from '../step-retry.js';
+import { emitStepFailure, emitStepsSkipped, runStepWithRetries } from '../step-retry.js';
 import { StepScheduler } from '../step-scheduler.js';
 import type { StepProcessBoot } from './messages.js';
 import { StepProcessHandle } from './step-process-handle.js';
@@ -141,13 +141,7 @@ export class MultiprocessExecutor implements Executor {
               running--;
               if (ok) scheduler.succeeded(key);
               else {
-                for (const { step, because } of scheduler.failedStep(key))
-                  ctx.emit({
-                    type: 'STEP_SKIPPED',
-                    stepKey: step,
-                    message: `skipped step '${step}': upstream step '${because}' did not succeed`,
-                    data: { upstream: because },
-                  });
+                emitStepsSkipped(ctx.emit, scheduler.failedStep(key));
                 pool.refill();
               }
               pump();
