@@ -103,6 +103,7 @@ export { BaseRunLauncher } from './launcher/base-run-launcher.js';
 export { ManagedRunLauncher, type ManagedRunLauncherOptions } from './launcher/managed-run-launcher.js';
 export { ProcessRunLauncher, type ProcessRunLauncherConfig } from './launcher/process/process-run-launcher.js';
 export type {
+  CheckRunTagsContext,
   LauncherCapabilities,
   LaunchRunContext,
   ResumeRunContext,
@@ -151,7 +152,7 @@ export {
   TERMINAL_STATUSES,
 } from './runs/run-status.js';
 export type { DaemonHeartbeat, DaemonStorage, Lease } from './storage/daemon-storage.js';
-export type { EventLogStorage, EventQuery } from './storage/event-log-storage.js';
+export type { EventLogStorage, EventQuery, EventsStoredSubscription } from './storage/event-log-storage.js';
 export type { RunStatusEvent, RunStorage, TransitionOptions, TransitionResult } from './storage/run-storage.js';
 export type {
   NewTick,

@@ -85,6 +85,10 @@ builtinComponents.registerBuiltin('computeLogs', 'LocalComputeLogManager', {
   },
 });
 
+// Runyard's plug-in packages: named by class alone in runyard.yaml, imported only when named.
+builtinComponents.registerPluginClass('storage', 'PostgresStorage', '@runyard/postgres');
+builtinComponents.registerPluginClass('runLauncher', 'DockerRunLauncher', '@runyard/docker');
+
 /**
  * Adds a built-in to the default registry, for an application that wants its own class usable by
  * name alone. Plug-in packages do not need this: runyard.yaml names them with `module` + `class`.

@@ -137,6 +137,21 @@ describe('built-in components', () => {
     expect(none.message).toContain('built-ins: none yet');
   });
 
+  it('imports a plug-in class named alone from its package, and says which package is missing', async () => {
+    registry.registerPluginClass('storage', 'NowhereStorage', '@runyard/not-a-real-package');
+    const error = await configError(prepareComponent('storage', { class: 'NowhereStorage' }, options({ registry })));
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]).toMatchObject({
+      path: 'storage.class',
+      message: expect.stringContaining(
+        "'NowhereStorage' comes from the package '@runyard/not-a-real-package', which could not be loaded (is it installed? npm install @runyard/not-a-real-package)",
+      ),
+    });
+    // A built-in of the same name wins over a plug-in class.
+    registry.registerPluginClass('runLauncher', 'AnotherLauncher', '@runyard/not-a-real-package');
+    await expect(loadComponent('runLauncher', { class: 'AnotherLauncher' }, options({ registry }))).resolves.toEqual({});
+  });
+
   it('refuses to register the same built-in twice', () => {
     expect(() => registry.registerBuiltin('runLauncher', 'AnotherLauncher', { create: () => ({}) })).toThrow(
       /already registered/,

@@ -82,8 +82,10 @@ export async function prepareComponent<K extends ComponentKind>(
   const fail = (issues: readonly ConfigIssue[]) => new InvalidConfigError('instance config', issues, { file });
   const baseDir = file ? path.dirname(file) : options.home;
 
-  const target =
-    component.module === undefined
+  const plugin = component.module === undefined ? registry.pluginPackage(kind, component.class) : undefined;
+  const target = plugin
+    ? await customTarget(key, plugin, component.class, baseDir, fail, { plugin: true })
+    : component.module === undefined
       ? builtinTarget(registry, kind, key, component.class, fail)
       : await customTarget(key, component.module, component.class, baseDir, fail);
 
@@ -177,12 +179,20 @@ async function customTarget(
   className: string,
   baseDir: string,
   fail: (issues: readonly ConfigIssue[]) => Error,
+  options: { readonly plugin?: boolean } = {},
 ): Promise<Target> {
   let mod: Record<string, unknown>;
   try {
     mod = await importComponentModule(specifier, baseDir);
   } catch (err) {
-    const error = fail([{ path: `${key}.module`, message: `cannot load '${specifier}': ${firstLine(err)}` }]);
+    const error = options.plugin
+      ? fail([
+          {
+            path: `${key}.class`,
+            message: `'${className}' comes from the package '${specifier}', which could not be loaded (is it installed? npm install ${specifier}): ${firstLine(err)}`,
+          },
+        ])
+      : fail([{ path: `${key}.module`, message: `cannot load '${specifier}': ${firstLine(err)}` }]);
     error.cause = err;
     throw error;
   }

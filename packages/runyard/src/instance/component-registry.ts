@@ -59,6 +59,7 @@ export interface BuiltinComponent<T, C = unknown> {
 export class ComponentRegistry {
   readonly #builtins = new Map<ComponentKind, Map<string, BuiltinComponent<unknown>>>();
   readonly #members = new Map<ComponentKind, readonly string[]>();
+  readonly #plugins = new Map<ComponentKind, Map<string, string>>();
 
   registerBuiltin<K extends ComponentKind, C>(
     kind: K,
@@ -78,6 +79,21 @@ export class ComponentRegistry {
 
   builtinNames(kind: ComponentKind): readonly string[] {
     return [...(this.#builtins.get(kind)?.keys() ?? [])].sort();
+  }
+
+  /**
+   * Lets runyard.yaml name a class of a plug-in package by class alone (`class: PostgresStorage`),
+   * like a built-in. The package is imported only when a config names the class.
+   */
+  registerPluginClass(kind: ComponentKind, className: string, packageName: string): void {
+    const byName = this.#plugins.get(kind) ?? new Map<string, string>();
+    this.#plugins.set(kind, byName);
+    byName.set(className, packageName);
+  }
+
+  /** The package that provides `className`, unless a built-in has that name (built-ins win). */
+  pluginPackage(kind: ComponentKind, className: string): string | undefined {
+    return this.builtin(kind, className) ? undefined : this.#plugins.get(kind)?.get(className);
   }
 
   /** Declares the properties or methods every object of `kind` has, checked after creation. */

@@ -220,6 +220,8 @@ export class Instance {
 
   /** Creates the run and hands it to the run coordinator, which launches it now or queues it. */
   async submitRun(newRun: NewRun): Promise<RunRecord> {
+    // Per-run launcher overrides (e.g. `runyard/docker`) are checked before the run row exists.
+    await (await this.launcher()).checkRunTags({ jobName: newRun.jobName, tags: newRun.tags ?? {} });
     return submitRun(this.storage, await this.coordinator(), (runId) => this.launchRun(runId), newRun);
   }
 

@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
-import { RunyardError } from '../errors.js';
+import { InvalidConfigError, RunyardError } from '../errors.js';
 import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
 import type { RunRecord, WorkerRef } from '../runs/run-record.js';
 import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
 import type { Storage } from '../storage/storage.js';
 import type {
+  CheckRunTagsContext,
   LauncherCapabilities,
   LaunchRunContext,
   RunLauncher,
@@ -153,6 +154,17 @@ export class ManagedRunLauncher {
     } catch (error) {
       return `could not get debug info from ${this.name}: ${formatErrorChain(toErrorInfo(error))}`;
     }
+  }
+
+  /**
+   * Refuses a run whose per-run overrides the launcher does not allow, before the run exists:
+   * throws InvalidConfigError naming each tag and why.
+   */
+  async checkRunTags(ctx: CheckRunTagsContext): Promise<void> {
+    this.#assertOpen();
+    if (!this.#launcher.checkRunTags) return;
+    const issues = await this.#launcher.checkRunTags(ctx);
+    if (issues.length) throw new InvalidConfigError(`run tags for ${this.name}`, issues);
   }
 
   dispose(): Promise<void> {

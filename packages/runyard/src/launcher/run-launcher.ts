@@ -1,3 +1,4 @@
+import type { ConfigIssue } from '../errors.js';
 import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
 import type { RunRecord, WorkerRef } from '../runs/run-record.js';
 
@@ -63,6 +64,12 @@ export interface TerminateResult {
   readonly detail: string;
 }
 
+export interface CheckRunTagsContext {
+  readonly jobName: string;
+  /** The run's tags after the job's tags are merged in. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
 export type WorkerHealthStatus = 'RUNNING' | 'NOT_FOUND' | 'FAILED' | 'SUCCESS' | 'UNKNOWN';
 
 export interface WorkerHealth {
@@ -90,6 +97,12 @@ export interface RunLauncher {
   checkRunWorkerHealth?(run: RunRecord): Promise<WorkerHealth>;
   resumeRun?(ctx: ResumeRunContext): Promise<WorkerRef>;
   debugInfo?(run: RunRecord): Promise<string | undefined>;
+  /**
+   * Checks a run's per-run overrides (e.g. the `runyard/docker` tag) before the run is created,
+   * so an override the instance does not allow is refused at submit time and nothing is written.
+   * Returns every problem, each with the tag as its path; empty when the run is acceptable.
+   */
+  checkRunTags?(ctx: CheckRunTagsContext): readonly ConfigIssue[] | Promise<readonly ConfigIssue[]>;
   /** The `{ class, module?, config }` that rebuilds this launcher in another process. */
   toConfig?(): { readonly module?: string; readonly class: string; readonly config?: Record<string, unknown> };
   dispose(): Promise<void>;

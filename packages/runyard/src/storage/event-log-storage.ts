@@ -21,4 +21,16 @@ export interface EventLogStorage {
    * the whole log (the retry daemon follows RUN_FAILURE) reads on from its cursor.
    */
   getEventsAfter(afterId: number, query?: Omit<EventQuery, 'afterId'>): Promise<RunEvent[]>;
+  /**
+   * Optional push: calls `listener` soon after events are stored by any process (run-level status
+   * events included), so a watcher reads on from its cursor at once instead of waiting for its
+   * next poll. Calls may be coalesced and may come without new events; they carry no data. Backends
+   * without a push channel (SQLite) leave it out and watchers poll. Resolves once listening.
+   */
+  onEventsStored?(listener: () => void): Promise<EventsStoredSubscription>;
+}
+
+export interface EventsStoredSubscription {
+  /** Stops the calls and releases what listening held (a connection). Idempotent. */
+  close(): Promise<void>;
 }
