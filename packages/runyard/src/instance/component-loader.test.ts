@@ -149,7 +149,9 @@ describe('built-in components', () => {
     });
     // A built-in of the same name wins over a plug-in class.
     registry.registerPluginClass('runLauncher', 'AnotherLauncher', '@runyard/not-a-real-package');
-    await expect(loadComponent('runLauncher', { class: 'AnotherLauncher' }, options({ registry }))).resolves.toEqual({});
+    await expect(loadComponent('runLauncher', { class: 'AnotherLauncher' }, options({ registry }))).resolves.toEqual(
+      {},
+    );
   });
 
   it('refuses to register the same built-in twice', () => {

@@ -1,5 +1,5 @@
-import type { ConfigIssue } from '../errors.js';
 import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
+import type { ConfigIssue } from '../errors.js';
 import type { RunRecord, WorkerRef } from '../runs/run-record.js';
 
 /** What a launcher can do beyond launching and terminating; the daemon only asks for what is declared. */
