@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { RunNotFoundError } from '../errors.js';
 import { Instance } from '../instance/instance.js';
+import { findRun as findRunIn } from '../runs/find-run.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { UsageError } from './cli-error.js';
 
@@ -26,17 +26,9 @@ export async function withInstance<T>(globals: GlobalOptions, fn: (instance: Ins
   }
 }
 
-/** Finds a run by its id or a unique prefix of it (ids are long; people paste the first 8 chars). */
-export async function findRun(instance: Instance, idOrPrefix: string): Promise<RunRecord> {
-  const exact = await instance.storage.runs.getRun(idOrPrefix);
-  if (exact) return exact;
-  if (idOrPrefix.length >= 4 && /^[0-9a-f-]+$/i.test(idOrPrefix)) {
-    const matches = await instance.storage.runs.listRuns({ runIdPrefix: idOrPrefix, limit: 2 });
-    if (matches.length === 1) return matches[0] as RunRecord;
-    if (matches.length > 1)
-      throw new UsageError(`run id prefix '${idOrPrefix}' matches more than one run; give more of the id`);
-  }
-  throw new RunNotFoundError(idOrPrefix);
+/** Finds a run by its id or a unique prefix of it. */
+export function findRun(instance: Instance, idOrPrefix: string): Promise<RunRecord> {
+  return findRunIn(instance.storage.runs, idOrPrefix);
 }
 
 /** `key=value` pairs from repeated `--tag` options. */

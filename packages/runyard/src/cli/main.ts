@@ -140,6 +140,24 @@ export function buildProgram(): Command {
     .option('-f, --file <file>', 'code location that defines it (checked when given)')
     .action(action(program, () => import('./commands/schedule-stop.js')));
 
+  const serveFlags = (command: Command) =>
+    command
+      .option('--host <host>', 'address to listen on; anything but loopback needs --auth-token', '127.0.0.1')
+      .option('--port <port>', 'port to listen on (0: any free port)', '3000')
+      .option('--auth-token <token>', 'require this token on every request (default: $RUNYARD_AUTH_TOKEN)');
+  serveFlags(
+    program
+      .command('dev')
+      .description('the one-command start: web UI, HTTP API and daemon in one process; Ctrl-C stops all')
+      .requiredOption('-f, --file <file>', 'code location: a .ts/.js file or a package name'),
+  ).action(action(program, () => import('./commands/dev.js')));
+  serveFlags(
+    program
+      .command('ui')
+      .description('serve the web UI and HTTP API (run `runyard daemon` beside it for queues and schedules)')
+      .option('-f, --file <file>', 'code location whose jobs and schedules the UI shows and launches'),
+  ).action(action(program, () => import('./commands/ui.js')));
+
   program
     .command('daemon')
     .description('run the run queue, run monitoring, schedules and run retries (one active daemon per instance)')

@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requireAccessToken } from './access-token.js';
+import { toHttpError } from './error-response.js';
+import { HttpError, notFound } from './http-error.js';
+import { instanceRoutes } from './routes/instance-routes.js';
+import { jobsRoutes } from './routes/jobs-routes.js';
+import { runRoutes } from './routes/run-routes.js';
+import { runsRoutes } from './routes/runs-routes.js';
+import { schedulesRoutes } from './routes/schedules-routes.js';
+import type { ServerContext } from './server-context.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ApiAppOptions {
+  /** Required on every request when set. */
+  readonly authToken?: string;
+  /** The built web app; without it pages explain how to build it. */
+  readonly uiDir?: string;
+  /** Called with Runyard's own failures (500s), which the answer does not detail. */
+  readonly onInternalError?: (error: unknown) => void;
+}
+
+/** The whole HTTP surface: the JSON API under /api and the web app everywhere else. */
+export function createApiApp(ctx: ServerContext, options: ApiAppOptions = {}): Hono {
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    const http = toHttpError(error);
+    if (http.status === 500) options.onInternalError?.(error);
+    if (http.status === 401 && !new URL(c.req.url).pathname.startsWith('/api/')) {
+      return c.html(
+        `<!doctype html><title>Runyard: access token needed</title><h1>Access token needed</h1><p>${escapeHtml(http.message)}</p>`,
+        401,
+      );
+    }
+    return c.json(http.toBody(), http.status);
+  });
+  app.notFound((c) => {
+    const http = notFound(`no route ${c.req.method} ${new URL(c.req.url).pathname}`);
+    return c.json(http.toBody(), 404);
+  });
+
+  if (options.authToken) app.use('*', requireAccessToken(options.authToken));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new HttpError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  app.get('/api/health', (c) => c.json({ ok: true }));
+  app.route('/api', instanceRoutes(ctx));
+  app.route('/api/jobs', jobsRoutes(ctx));
+  app.route('/api/runs', runsRoutes(ctx));
+  app.route('/api/runs', runRoutes(ctx));
+  app.route('/api/schedules', schedulesRoutes(ctx));
+  app.all('/api/*', (c) => {
+    throw notFound(`no route ${c.req.method} ${new URL(c.req.url).pathname}`);
+  });
+
+  const uiDir = options.uiDir;
+  if (uiDir) {
+    app.use('/*', serveStatic({ root: uiDir }));
+    // Client-side routes (/runs/<id>, /jobs/<name> …) are the app's own: every one gets index.html.
+    const index = readFile(path.join(uiDir, 'index.html'), 'utf8');
+    app.get('/*', async (c) => c.html(await index));
+  } else {
+    app.get('/*', (c) =>
+      c.html(
+        '<!doctype html><title>Runyard</title><p>The Runyard web UI is not built. Run <code>npm run build -w @runyard/ui</code>; the API is at <a href="/api/runs">/api/runs</a>.</p>',
+        503,
+      ),
+    );
+  }
+  return app;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}

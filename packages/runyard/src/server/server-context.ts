@@ -1,0 +1,12 @@
+import type { Instance } from '../instance/instance.js';
+import type { CodeLocationSource } from './code-location-source.js';
+import type { RunEventHub } from './run-event-hub.js';
+
+/** What every route works with: the instance, the one event watcher and the code location. */
+export interface ServerContext {
+  readonly instance: Instance;
+  readonly hub: RunEventHub;
+  readonly codeLocation: CodeLocationSource;
+  /** Closed when the server stops, so open streams end instead of holding it up. */
+  readonly closing: AbortSignal;
+}

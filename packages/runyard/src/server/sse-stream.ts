@@ -1,0 +1,63 @@
+import type { Context } from 'hono';
+import { type SSEMessage, streamSSE } from 'hono/streaming';
+
+/** What a stream's source gets: a way to queue messages and a way to say it has nothing more. */
+export interface SseSink {
+  send(message: SSEMessage): void;
+  end(): void;
+}
+
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * A Server-Sent Events response fed by `start`, which subscribes to something and returns how to
+ * unsubscribe. Messages are queued and written in order, one at a time, so a slow client only
+ * delays itself; a comment line every 15 s keeps proxies from closing an idle stream. The stream
+ * ends when the client goes, the source calls `end()`, or the server closes (`closing`).
+ */
+export function sseResponse(c: Context, closing: AbortSignal, start: (sink: SseSink) => Promise<() => void>): Response {
+  return streamSSE(c, async (stream) => {
+    const queue: SSEMessage[] = [];
+    let ended = false;
+    let wake: (() => void) | undefined;
+    const poke = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const sink: SseSink = {
+      send(message) {
+        queue.push(message);
+        poke();
+      },
+      end() {
+        ended = true;
+        poke();
+      },
+    };
+    stream.onAbort(() => sink.end());
+    const onClosing = () => sink.end();
+    closing.addEventListener('abort', onClosing, { once: true });
+    const keepalive = setInterval(() => {
+      void stream.write(': keepalive\n\n').catch(() => sink.end());
+    }, KEEPALIVE_MS);
+    let stop: (() => void) | undefined;
+    try {
+      stop = await start(sink);
+      while (!stream.aborted) {
+        const message = queue.shift();
+        if (message) {
+          await stream.writeSSE(message);
+          continue;
+        }
+        if (ended || closing.aborted) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    } finally {
+      clearInterval(keepalive);
+      closing.removeEventListener('abort', onClosing);
+      stop?.();
+    }
+  });
+}
