@@ -151,6 +151,7 @@ export {
   type RunStatusEventType,
   TERMINAL_STATUSES,
 } from './runs/run-status.js';
+export { startUiServer, type UiServer, type UiServerOptions } from './server/index.js';
 export type { DaemonHeartbeat, DaemonStorage, Lease } from './storage/daemon-storage.js';
 export type { EventLogStorage, EventQuery, EventsStoredSubscription } from './storage/event-log-storage.js';
 export type { RunStatusEvent, RunStorage, TransitionOptions, TransitionResult } from './storage/run-storage.js';

@@ -37,6 +37,8 @@ export function createApiApp(ctx: ServerContext, options: ApiAppOptions = {}): H
         401,
       );
     }
+    // The client may still be sending the body we refused; it must not reuse this connection.
+    if (http.status === 413) c.header('connection', 'close');
     return c.json(http.toBody(), http.status);
   });
   app.notFound((c) => {

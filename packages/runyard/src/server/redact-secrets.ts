@@ -19,7 +19,7 @@ export function redactSecrets(value: unknown, key = ''): unknown {
 }
 
 export function redactUrlPassword(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@\s]*@/gi, `$1${REDACTED}@`);
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@/\s]*@/gi, `$1${REDACTED}@`);
 }
 
 function isEnvRef(value: unknown): boolean {

@@ -36,6 +36,7 @@ export class RunEventHub {
   readonly #everything = new Set<RunEventListener>();
   #cursor = 0;
   #loop: Promise<void> | undefined;
+  #starting: Promise<void> | undefined;
   #stop: AbortController | undefined;
   #wake: AbortController | undefined;
   #push: Promise<EventsStoredSubscription | undefined> | undefined;
@@ -91,13 +92,9 @@ export class RunEventHub {
 
   async #started(unsubscribe: () => void): Promise<() => void> {
     if (this.#closed) throw new Error('the run event hub is closed');
-    if (!this.#loop) {
-      // Start from the log's end: what came before, subscribers read from storage themselves.
-      this.#cursor = await this.#events.getLatestEventId();
-      this.#stop = new AbortController();
-      this.#push ??= this.#listenForPushes();
-      this.#loop = this.#run(this.#stop.signal);
-    }
+    // Set before the first await, so subscribers arriving together start one loop, not one each.
+    this.#starting ??= this.#start();
+    await this.#starting;
     let done = false;
     return () => {
       if (done) return;
@@ -107,11 +104,20 @@ export class RunEventHub {
     };
   }
 
+  async #start(): Promise<void> {
+    // Start from the log's end: what came before, subscribers read from storage themselves.
+    this.#cursor = await this.#events.getLatestEventId();
+    const stop = new AbortController();
+    this.#stop = stop;
+    this.#push ??= this.#listenForPushes();
+    this.#loop = this.#run(stop.signal);
+  }
+
   /** Nobody listens: stop reading until someone does. */
   #idle(): void {
     this.#stop?.abort();
     this.#stop = undefined;
-    this.#loop = undefined;
+    this.#starting = undefined;
   }
 
   async #listenForPushes(): Promise<EventsStoredSubscription | undefined> {
