@@ -85,6 +85,7 @@ export class RunEventHub {
     this.#byRun.clear();
     this.#everything.clear();
     this.#stop?.abort();
+    this.#wake?.abort();
     await this.#loop;
     const push = await this.#push;
     await push?.close();
@@ -116,6 +117,7 @@ export class RunEventHub {
   /** Nobody listens: stop reading until someone does. */
   #idle(): void {
     this.#stop?.abort();
+    this.#wake?.abort();
     this.#stop = undefined;
     this.#starting = undefined;
   }
@@ -140,8 +142,10 @@ export class RunEventHub {
         this.#onError(error);
       }
       if (full) continue; // a backlog: read on at once
-      this.#wake = new AbortController();
-      await abortableSleep(this.#pollIntervalMs, AbortSignal.any([stop, this.#wake.signal]));
+      const wake = new AbortController();
+      this.#wake = wake;
+      // Stopping wakes the sleeper too (see #idle and close), so one signal is enough here.
+      if (!stop.aborted) await abortableSleep(this.#pollIntervalMs, wake.signal);
     }
   }
 

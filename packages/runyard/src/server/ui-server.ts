@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { RunyardError } from '../errors.js';
 import type { Instance } from '../instance/instance.js';
@@ -55,6 +56,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   if (!isLoopback(host) && !options.authToken) throw new InsecureBindError(host);
   const { serve } = await import('@hono/node-server');
   const closing = new AbortController();
+  // Every open stream listens for the server closing: hundreds of tabs are not a leak.
+  setMaxListeners(0, closing.signal);
   const hub = new RunEventHub(options.instance.storage.events, { onError: options.onInternalError });
   const uiDir = options.uiDir ?? findUiAssets();
   const app = createApiApp(

@@ -14,6 +14,20 @@ import { terminateWithin } from '../terminate-within.js';
 
 const TERMINAL_EVENTS: ReadonlySet<RunEventType> = new Set(['RUN_SUCCESS', 'RUN_FAILURE', 'RUN_CANCELED']);
 
+/**
+ * The hub hands the same event objects to every stream following a run, so each is turned into
+ * JSON once, not once per open tab.
+ */
+const serialized = new WeakMap<RunEvent, string>();
+function eventJson(event: RunEvent): string {
+  let json = serialized.get(event);
+  if (json === undefined) {
+    json = JSON.stringify(event);
+    serialized.set(event, json);
+  }
+  return json;
+}
+
 const terminateBody = z.strictObject({ force: z.boolean().optional() });
 const retryBody = z.strictObject({ fromFailure: z.boolean().optional() });
 
@@ -61,7 +75,7 @@ export function runRoutes(ctx: ServerContext): Hono {
       let sent = 0;
       const deliver = (events: readonly RunEvent[]) => {
         for (const event of events) {
-          sink.send({ id: String(event.id), event: 'run-event', data: JSON.stringify(event) });
+          sink.send({ id: String(event.id), event: 'run-event', data: eventJson(event) });
           sent++;
           if (TERMINAL_EVENTS.has(event.type)) {
             sink.send({ event: 'end', data: JSON.stringify({ status: event.type.slice(4) }) });
