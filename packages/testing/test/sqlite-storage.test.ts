@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { SqliteStorage } from 'runyard';
+import { loadSqliteDriver } from 'runyard/internal';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storageConformance } from '../src/index.js';
 import { runInLockstep } from './support/lockstep-children.js';
@@ -48,8 +49,10 @@ describe('SqliteStorage', () => {
   }
 
   /** A second, raw connection to the same file, to do what Runyard never would. */
-  function raw(): Database.Database {
+  function raw(): BetterSqlite3.Database {
     mkdirSync(dirname(dbPath), { recursive: true });
+    // The driver Runyard itself uses on this Node (better-sqlite3 12 on Node 20, 13 from 22).
+    const { Database } = loadSqliteDriver();
     return new Database(dbPath);
   }
 

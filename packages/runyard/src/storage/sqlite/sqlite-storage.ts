@@ -1,7 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import { SchemaTooNewError, SchemaTooOldError } from '../../errors.js';
 import type { ComponentConfig } from '../../instance/component-config.js';
 import type { DaemonStorage } from '../daemon-storage.js';
@@ -12,6 +10,7 @@ import type { MigrationResult, Storage, StorageInfo } from '../storage.js';
 import { retryOnBusy } from './sqlite-busy.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteDaemonStorage } from './sqlite-daemon-storage.js';
+import { loadSqliteDriver } from './sqlite-driver.js';
 import { SqliteEventLogStorage } from './sqlite-event-log-storage.js';
 import { applyPendingMigrations, LATEST_SQLITE_SCHEMA_VERSION, readSchemaVersion } from './sqlite-migrations.js';
 import { SqliteRunStorage } from './sqlite-run-storage.js';
@@ -73,9 +72,8 @@ export class SqliteStorage implements Storage {
     if (location !== MEMORY) mkdirSync(dirname(location), { recursive: true });
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     // Loaded here, not at the top, so that importing runyard does not load a native addon for
-    // users whose storage is elsewhere. It is CommonJS: require() skips the ESM wrapper that
-    // import() would build around it, a few ms of every process's startup.
-    const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+    // users whose storage is elsewhere.
+    const { Database } = loadSqliteDriver();
     // `timeout` is better-sqlite3's name for PRAGMA busy_timeout.
     const conn = new SqliteConnection(new Database(location, { timeout: busyTimeoutMs }), location);
     try {

@@ -1,0 +1,5 @@
+/**
+ * Runyard's own building blocks that its sibling packages and tests use but applications should
+ * not rely on: no stability promise.
+ */
+export { loadSqliteDriver, NAPI_DRIVER_PACKAGE, type SqliteDriver } from './storage/sqlite/sqlite-driver.js';

@@ -1,0 +1,166 @@
+/**
+ * The shapes of docs/http-api.md, as the web app sees them. Kept in one file so a change of the
+ * contract is one diff here; the server owns the truth.
+ */
+
+export const RUN_STATUSES = [
+  'NOT_STARTED',
+  'QUEUED',
+  'STARTING',
+  'STARTED',
+  'SUCCESS',
+  'FAILURE',
+  'CANCELING',
+  'CANCELED',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+  cause?: ErrorInfo;
+  data?: Record<string, unknown>;
+}
+
+export interface Run {
+  runId: string;
+  jobName: string;
+  status: RunStatus;
+  runConfig: unknown;
+  tags: Record<string, string>;
+  origin: { codeLocation?: string | null; source?: string } & Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+  startTime?: number | null;
+  endTime?: number | null;
+  parentRunId?: string | null;
+  rootRunId?: string | null;
+  worker?: Record<string, unknown> | null;
+  statusReason?: string | null;
+  workerHeartbeatAt?: number | null;
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface RunEvent {
+  id: number;
+  runId: string;
+  type: string;
+  timestamp: number;
+  level: LogLevel;
+  stepKey?: string | null;
+  message: string;
+  data?: Record<string, unknown> | null;
+  error?: ErrorInfo | null;
+}
+
+export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCESS' | 'FAILURE' | 'SKIPPED' | 'UP_FOR_RETRY';
+
+export interface StepSummary {
+  stepKey: string;
+  status: StepStatus;
+  startTime?: number | null;
+  endTime?: number | null;
+  attempts: number;
+  error?: ErrorInfo | null;
+}
+
+export interface JobStep {
+  key: string;
+  op: string;
+  description?: string;
+  upstream: string[];
+  inputs: Record<string, string | string[]>;
+  configSchema?: unknown;
+}
+
+export interface Job {
+  name: string;
+  description?: string;
+  tags: Record<string, string>;
+  executor: { type: string; maxConcurrent?: number };
+  steps: JobStep[];
+  defaultRunConfig: unknown;
+  runConfigTemplate: string;
+}
+
+export type TickStatus = 'STARTED' | 'SUCCESS' | 'SKIPPED' | 'FAILURE';
+
+export interface Tick {
+  id: number | string;
+  scheduleName: string;
+  tickAt: number;
+  status: TickStatus;
+  runIds: string[];
+  skipReason?: string | null;
+  error?: ErrorInfo | string | null;
+}
+
+export interface Schedule {
+  name: string;
+  jobName: string;
+  cron: string;
+  timezone: string;
+  description?: string;
+  status: 'RUNNING' | 'STOPPED';
+  nextTickAt?: number | null;
+  lastTickAt?: number | null;
+  recentTicks: Tick[];
+}
+
+export interface ConfigIssue {
+  path: string | (string | number)[];
+  message: string;
+  line?: number;
+}
+
+export interface DaemonHeartbeat {
+  type: string;
+  daemonId: string;
+  lastHeartbeatAt: number | null;
+  lastHeartbeatAgeMs: number | null;
+  healthy: boolean;
+  latestError?: ErrorInfo | string | null;
+  errorCount?: number;
+}
+
+export interface DaemonStatus {
+  lease: Record<string, unknown> | null;
+  daemons: DaemonHeartbeat[];
+}
+
+/** The instance description is informative only, so the page renders whatever keys it has. */
+export type InstanceInfo = Record<string, unknown>;
+
+export interface RunFilters {
+  statuses: RunStatus[];
+  job?: string;
+  /** `key=value` pairs; all must match. */
+  tags: string[];
+}
+
+export interface RunsPage {
+  runs: Run[];
+  nextCursor: string | null;
+}
+
+export interface RunCounts {
+  total: number;
+  byStatus: Partial<Record<RunStatus, number>>;
+}
+
+export interface TerminateResult {
+  status: RunStatus;
+  terminated: boolean;
+  escalated: boolean;
+  detail?: string;
+}
+
+export interface LaunchRequest {
+  job: string;
+  runConfigYaml?: string;
+  runConfig?: unknown;
+  tags?: Record<string, string>;
+}
