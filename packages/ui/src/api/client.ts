@@ -56,7 +56,12 @@ async function request(path: string, init?: RequestInit): Promise<Response> {
     ...init,
     // The token, if any, travels in the runyard_token cookie that `?token=` set.
     credentials: 'same-origin',
-    headers: init?.body ? { 'content-type': 'application/json', ...init.headers } : init?.headers,
+    // x-runyard-client: runs launched or retried from here record `ui` as their origin.
+    headers: {
+      'x-runyard-client': 'ui',
+      ...(init?.body ? { 'content-type': 'application/json' } : {}),
+      ...(init?.headers as Record<string, string> | undefined),
+    },
   });
   if (res.status === 401) markUnauthorized();
   if (!res.ok) throw await errorFrom(res);

@@ -71,6 +71,8 @@ describeE2E('UI: run lifecycle', () => {
     await page.fill(tid('event-log-search'), '');
     const { body } = await server.api(`/api/runs/${runId}`);
     expect(body.run.status).toBe('SUCCESS');
+    // The web app says it is the UI, so the run's origin records where it came from.
+    expect(body.run.origin.source).toBe('ui');
     expect(body.run.tags.origin).toBe('e2e-launchpad');
     expect(body.run.runConfig).toEqual({ ops: { extract: { config: { count: 5, label: 'widgets' } } } });
     await screenshot(page, 'run');
