@@ -1,11 +1,22 @@
 // `npm run bench`: every benchmark, measured side by side in one run, printed as a table.
-// `npm run bench -- core` (or launch, daemon) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
+// `npm run bench -- core` (or ui, launch, daemon, postgres, docker) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
+// The postgres and docker groups start their own PostgreSQL server and Docker engine (as root).
 import { coreBenchmarks } from './core.js';
 import { daemonBenchmarks } from './daemon.js';
+import { dockerBenchmarks } from './docker.js';
 import { launchBenchmarks } from './launch.js';
 import { report } from './lib/measure.js';
+import { postgresBenchmarks } from './postgres.js';
+import { uiBenchmarks } from './ui.js';
 
-const groups = { core: coreBenchmarks, launch: launchBenchmarks, daemon: daemonBenchmarks };
+const groups = {
+  core: coreBenchmarks,
+  ui: uiBenchmarks,
+  launch: launchBenchmarks,
+  daemon: daemonBenchmarks,
+  docker: dockerBenchmarks,
+  postgres: postgresBenchmarks,
+};
 const wanted = process.argv.slice(2).filter((a) => a in groups);
 const rows = [['benchmark', 'figure', 'compared with']];
 for (const name of wanted.length ? wanted : Object.keys(groups)) rows.push(...(await groups[name]()));
