@@ -7,7 +7,7 @@ import type { Instance } from '../../instance/instance.js';
 import type { ScheduleState, ScheduleStatus, TickRecord } from '../../storage/schedule-storage.js';
 
 /*
- * Starting, stopping and listing schedules: what `runyard schedule …` (and later the UI) does. A
+ * Starting, stopping and listing schedules: what `runyard schedule …` and the UI's schedules page do. A
  * schedule's on/off state lives in storage under its name, with the code location it was started
  * from; the scheduler in `runyard daemon` acts on it.
  */
