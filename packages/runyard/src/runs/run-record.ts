@@ -78,6 +78,6 @@ export interface RunFilter {
 export interface RunListOptions extends RunFilter {
   /** Newest first. */
   readonly limit?: number;
-  /** Return runs created before this run (cursor pagination, newest first). */
+  /** Return runs created before this run (cursor pagination, newest first). A cursor that names no run fails with RunNotFoundError. */
   readonly cursor?: string;
 }

@@ -163,6 +163,12 @@ export function describeRunCrud(storage: GetStorage): void {
       expect(await storage().runs.countRuns({ runIds: [] })).toBe(0);
     });
 
+    it('refuses a cursor that names no run', async () => {
+      await expect(storage().runs.listRuns({ cursor: 'no-such-run' })).rejects.toMatchObject({
+        name: 'RunNotFoundError',
+      });
+    });
+
     it('limits, and pages with a cursor without gaps or repeats', async () => {
       const created: RunRecord[] = [];
       for (let i = 0; i < 7; i++) created.push(await storage().runs.createRun(newRun({ tags: { page: 'yes' } })));

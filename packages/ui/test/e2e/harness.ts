@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 
 export const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const REPO = path.resolve(UI_DIR, '../..');
@@ -134,6 +134,40 @@ export interface RunningServer {
   /** GET/POST JSON against the server's API. */
   api<T = any>(pathname: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
+}
+
+/** A CSS selector for an element's `data-testid`. */
+export const tid = (id: string) => `[data-testid="${id}"]`;
+
+export interface UiSession {
+  readonly server: RunningServer;
+  readonly browser: Browser;
+  readonly page: Page;
+}
+
+/**
+ * Registers the hooks every e2e file needs: before its tests, the built UI, `runyard dev` on a
+ * fresh home (after `prepareHome`, e.g. seeding runs) and Chromium with one page; after them, both
+ * stopped. The session's fields are set once `beforeAll` has run.
+ */
+export function useUiSession(
+  options: { readonly args?: string[]; readonly prepareHome?: (home: string) => Promise<void> } = {},
+): UiSession {
+  const session = {} as { server: RunningServer; browser: Browser; page: Page };
+  beforeAll(async () => {
+    const home = await makeHome();
+    await Promise.all([ensureUiBuilt(), options.prepareHome?.(home)]);
+    [session.server, session.browser] = await Promise.all([
+      startServer({ home, ...(options.args ? { args: options.args } : {}) }),
+      launchBrowser(),
+    ]);
+    session.page = await newPage(session.browser);
+  }, 180_000);
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.server?.stop();
+  });
+  return session;
 }
 
 export async function makeHome(): Promise<string> {

@@ -3,21 +3,10 @@
  * paging forwards and back, and live updates from the runs stream without a reload.
  */
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { SqliteStorage } from 'runyard';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeE2E,
-  ensureUiBuilt,
-  launchBrowser,
-  makeHome,
-  newPage,
-  type RunningServer,
-  screenshot,
-  startServer,
-} from './harness';
+import { expect, it } from 'vitest';
+import { describeE2E, screenshot, tid, useUiSession } from './harness';
 
-const tid = (id: string) => `[data-testid="${id}"]`;
 const SEEDED = 300;
 
 /**
@@ -55,91 +44,81 @@ async function seedRuns(home: string): Promise<{ failed: number; shard1: number 
 }
 
 describeE2E('UI: runs page', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
   let seeded: { failed: number; shard1: number };
-
-  beforeAll(async () => {
-    const home = await makeHome();
-    [, seeded] = await Promise.all([ensureUiBuilt(), seedRuns(home)]);
-    [server, browser] = await Promise.all([startServer({ home }), launchBrowser()]);
-    page = await newPage(browser);
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
+  const ui = useUiSession({
+    prepareHome: async (home) => {
+      seeded = await seedRuns(home);
+    },
   });
 
-  const rowCount = () => page.locator(`${tid('runs-table')} tbody tr`).count();
-  const pageInfo = () => page.locator(tid('page-info')).textContent();
+  const rowCount = () => ui.page.locator(`${tid('runs-table')} tbody tr`).count();
+  const pageInfo = () => ui.page.locator(tid('page-info')).textContent();
 
   it('pages through hundreds of runs with cursors, forwards and back', async () => {
-    await page.goto(`${server.url}/runs`);
-    await page.waitForSelector(`${tid('page-info')}:has-text("of ${SEEDED}")`);
+    await ui.page.goto(`${ui.server.url}/runs`);
+    await ui.page.waitForSelector(`${tid('page-info')}:has-text("of ${SEEDED}")`);
     expect(await rowCount()).toBe(50);
     expect(await pageInfo()).toContain('1–50 of 300');
-    const firstPageTop = await page.locator(tid('run-link')).first().textContent();
-    await screenshot(page, 'runs');
+    const firstPageTop = await ui.page.locator(tid('run-link')).first().textContent();
+    await screenshot(ui.page, 'runs');
 
-    await page.click(tid('page-next'));
-    await page.waitForSelector(`${tid('page-info')}:has-text("51–100")`);
-    const secondPageTop = await page.locator(tid('run-link')).first().textContent();
+    await ui.page.click(tid('page-next'));
+    await ui.page.waitForSelector(`${tid('page-info')}:has-text("51–100")`);
+    const secondPageTop = await ui.page.locator(tid('run-link')).first().textContent();
     expect(secondPageTop).not.toBe(firstPageTop);
 
     // A bigger page size starts again from the newest run.
-    await page.selectOption(tid('page-size'), '200');
-    await page.waitForSelector(`${tid('page-info')}:has-text("1–200 of 300")`);
-    await page.click(tid('page-next'));
-    await page.waitForSelector(`${tid('page-info')}:has-text("201–300 of 300")`);
+    await ui.page.selectOption(tid('page-size'), '200');
+    await ui.page.waitForSelector(`${tid('page-info')}:has-text("1–200 of 300")`);
+    await ui.page.click(tid('page-next'));
+    await ui.page.waitForSelector(`${tid('page-info')}:has-text("201–300 of 300")`);
     expect(await rowCount()).toBe(100);
-    expect(await page.isDisabled(tid('page-next'))).toBe(true);
+    expect(await ui.page.isDisabled(tid('page-next'))).toBe(true);
 
-    await page.click(tid('page-prev'));
-    await page.waitForSelector(`${tid('page-info')}:has-text("1–200")`);
-    expect(await page.locator(tid('run-link')).first().textContent()).toBe(firstPageTop);
+    await ui.page.click(tid('page-prev'));
+    await ui.page.waitForSelector(`${tid('page-info')}:has-text("1–200")`);
+    expect(await ui.page.locator(tid('run-link')).first().textContent()).toBe(firstPageTop);
   });
 
   it('filters by status, job and tag, and keeps the filters in the address', async () => {
-    await page.goto(`${server.url}/runs`);
-    await page.waitForSelector(`${tid('count-status-FAILURE')}:has-text("${seeded.failed}")`);
-    await page.click(tid('filter-status-FAILURE'));
-    await page.waitForURL(/status=FAILURE/);
-    await page.waitForSelector(`${tid('page-info')}:has-text("of ${seeded.failed}")`);
-    const statuses = await page
+    await ui.page.goto(`${ui.server.url}/runs`);
+    await ui.page.waitForSelector(`${tid('count-status-FAILURE')}:has-text("${seeded.failed}")`);
+    await ui.page.click(tid('filter-status-FAILURE'));
+    await ui.page.waitForURL(/status=FAILURE/);
+    await ui.page.waitForSelector(`${tid('page-info')}:has-text("of ${seeded.failed}")`);
+    const statuses = await ui.page
       .locator(`${tid('runs-table')} tbody tr`)
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')));
     expect(new Set(statuses)).toEqual(new Set(['FAILURE']));
 
     // Job filter: every failed seeded run is an even one, so all of them are failing_job runs.
-    await page.selectOption(tid('filter-job'), 'quick_etl');
-    await page.waitForURL(/job=quick_etl/);
-    const expected = (await server.api('/api/runs?status=FAILURE&job=quick_etl&limit=500')).body.runs.length;
-    await page.waitForSelector(expected ? `${tid('page-info')}:has-text("of ${expected}")` : tid('runs-empty'));
+    await ui.page.selectOption(tid('filter-job'), 'quick_etl');
+    await ui.page.waitForURL(/job=quick_etl/);
+    const expected = (await ui.server.api('/api/runs?status=FAILURE&job=quick_etl&limit=500')).body.runs.length;
+    await ui.page.waitForSelector(expected ? `${tid('page-info')}:has-text("of ${expected}")` : tid('runs-empty'));
 
-    await page.click(tid('filter-clear'));
-    await page.waitForURL((u) => u.search === '');
-    await page.fill(tid('filter-tag-input'), 'shard=1');
-    await page.click(tid('filter-tag-add'));
-    await page.waitForURL(/tag=shard%3D1/);
-    await page.waitForSelector(`${tid('page-info')}:has-text("of ${seeded.shard1}")`);
+    await ui.page.click(tid('filter-clear'));
+    await ui.page.waitForURL((u) => u.search === '');
+    await ui.page.fill(tid('filter-tag-input'), 'shard=1');
+    await ui.page.click(tid('filter-tag-add'));
+    await ui.page.waitForURL(/tag=shard%3D1/);
+    await ui.page.waitForSelector(`${tid('page-info')}:has-text("of ${seeded.shard1}")`);
 
     // The address alone reproduces the view.
-    await page.reload();
-    await page.waitForSelector(`${tid('page-info')}:has-text("of ${seeded.shard1}")`);
-    await page.waitForSelector(tid('filter-tag-chip-shard=1'));
+    await ui.page.reload();
+    await ui.page.waitForSelector(`${tid('page-info')}:has-text("of ${seeded.shard1}")`);
+    await ui.page.waitForSelector(tid('filter-tag-chip-shard=1'));
   });
 
   it('shows a new run appear and finish without a reload', async () => {
-    await page.goto(`${server.url}/runs?job=quick_etl`);
-    await page.waitForSelector(tid('runs-table'));
-    const launched = await server.api('/api/runs', { body: { job: 'quick_etl', tags: { live: 'yes' } } });
+    await ui.page.goto(`${ui.server.url}/runs?job=quick_etl`);
+    await ui.page.waitForSelector(tid('runs-table'));
+    const launched = await ui.server.api('/api/runs', { body: { job: 'quick_etl', tags: { live: 'yes' } } });
     expect(launched.status).toBe(201);
     const runId = launched.body.run.runId as string;
-    await page.waitForSelector(`${tid(`run-row-${runId}`)}[data-status="SUCCESS"]`, { timeout: 60_000 });
-    await page.click(`${tid(`run-row-${runId}`)} ${tid('run-link')}`);
-    await page.waitForURL(new RegExp(`/runs/${runId}$`));
-    await page.waitForSelector(`${tid('run-status')}[data-status="SUCCESS"]`);
+    await ui.page.waitForSelector(`${tid(`run-row-${runId}`)}[data-status="SUCCESS"]`, { timeout: 60_000 });
+    await ui.page.click(`${tid(`run-row-${runId}`)} ${tid('run-link')}`);
+    await ui.page.waitForURL(new RegExp(`/runs/${runId}$`));
+    await ui.page.waitForSelector(`${tid('run-status')}[data-status="SUCCESS"]`);
   });
 });

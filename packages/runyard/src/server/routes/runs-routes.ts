@@ -32,13 +32,15 @@ export function runsRoutes(ctx: ServerContext): Hono {
     const query = new URL(c.req.url).searchParams;
     const limit = intParam(query, 'limit', DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
     const cursor = query.get('cursor') || undefined;
-    if (cursor && !(await runs().getRun(cursor))) throw badRequest(`cursor '${cursor}' is not a run id`);
     // One more than asked tells whether another page exists without a count.
-    const page = await runs().listRuns({
-      ...runFilterFromQuery(query),
-      limit: limit + 1,
-      ...(cursor ? { cursor } : {}),
-    });
+    const page = await runs()
+      .listRuns({ ...runFilterFromQuery(query), limit: limit + 1, ...(cursor ? { cursor } : {}) })
+      .catch((error: unknown) => {
+        // Storage names an unknown cursor as a missing run; for this request it is a bad parameter.
+        if (cursor && (error as Error)?.name === 'RunNotFoundError')
+          throw badRequest(`cursor '${cursor}' is not a run id`);
+        throw error;
+      });
     const more = page.length > limit;
     const shown = more ? page.slice(0, limit) : page;
     return c.json({ runs: shown, nextCursor: more ? shown[shown.length - 1]!.runId : null });
