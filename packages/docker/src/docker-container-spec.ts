@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RunRecord } from 'runyard';
+import { type RunRecord, workerEnvironment } from 'runyard';
 import type { DockerCreateOptions } from './docker-client.js';
 import { type ContainerSettings, parseMemory } from './docker-run-launcher-config.js';
 
@@ -33,12 +33,9 @@ export interface ContainerSpecInput {
  */
 export function containerSpec(input: ContainerSpecInput): DockerCreateOptions {
   const { settings, run } = input;
-  const env: Record<string, string> = {};
-  for (const name of settings.passEnv) {
-    const value = input.launcherEnv[name];
-    if (value !== undefined) env[name] = value;
-  }
-  Object.assign(env, settings.env, input.workerEnv);
+  const passed: Record<string, string | undefined> = {};
+  for (const name of settings.passEnv) passed[name] = input.launcherEnv[name];
+  const env = workerEnvironment(passed, settings.env, input.workerEnv);
 
   const memory = settings.memory === undefined ? undefined : parseMemory(settings.memory);
   return {

@@ -102,6 +102,7 @@ export type { TerminateRunOptions, TerminateRunResult } from './launch/terminate
 export { BaseRunLauncher } from './launcher/base-run-launcher.js';
 export { ManagedRunLauncher, type ManagedRunLauncherOptions } from './launcher/managed-run-launcher.js';
 export { ProcessRunLauncher, type ProcessRunLauncherConfig } from './launcher/process/process-run-launcher.js';
+export { SERVER_ONLY_ENV, workerEnvironment } from './launcher/worker-environment.js';
 export type {
   CheckRunTagsContext,
   LauncherCapabilities,

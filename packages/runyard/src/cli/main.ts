@@ -144,7 +144,13 @@ export function buildProgram(): Command {
     command
       .option('--host <host>', 'address to listen on; anything but loopback needs --auth-token', '127.0.0.1')
       .option('--port <port>', 'port to listen on (0: any free port)', '3000')
-      .option('--auth-token <token>', 'require this token on every request (default: $RUNYARD_AUTH_TOKEN)');
+      .option('--auth-token <token>', 'require this token on every request (default: $RUNYARD_AUTH_TOKEN)')
+      .option('--auth-token-file <path>', 'read the token from this file, which keeps it out of the process table')
+      .option(
+        '--allowed-host <name>',
+        'also answer requests for this Host name, e.g. behind a reverse proxy (repeatable)',
+        (name: string, names: string[] = []) => [...names, name],
+      );
   serveFlags(
     program
       .command('dev')

@@ -24,7 +24,7 @@ export function requireAccessToken(token: string): MiddlewareHandler {
       if (!matches(fromQuery)) throw unauthorized('the token in the address is wrong');
       setCookie(c, TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
       url.searchParams.delete('token');
-      return c.redirect(`${url.pathname}${url.search}`, 302);
+      return c.redirect(sameOriginPath(url), 302);
     }
     const header = c.req.header('authorization');
     const bearer = header?.match(/^Bearer\s+(.+)$/i)?.[1];
@@ -33,6 +33,14 @@ export function requireAccessToken(token: string): MiddlewareHandler {
       header || getCookie(c, TOKEN_COOKIE) ? 'the access token is wrong' : 'this server needs an access token',
     );
   };
+}
+
+/**
+ * The path to send the browser to, always on this server: `//evil.example/x` (or `/\\evil…`) would
+ * be read by the browser as another host, so leading slashes collapse to one.
+ */
+export function sameOriginPath(url: URL): string {
+  return `/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`;
 }
 
 function unauthorized(reason: string): HttpError {

@@ -1,6 +1,6 @@
 import type { ConfigIssue } from '../errors.js';
 
-export type HttpErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 500;
+export type HttpErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 421 | 429 | 500;
 
 export interface ApiIssue extends ConfigIssue {
   /** 1-based line in the YAML the caller sent, when the issue can be placed there. */

@@ -1,11 +1,13 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { badRequest, HttpError } from './http-error.js';
+import { checkNestingDepth, jsonNestingDepth } from './nesting-depth.js';
 
 /**
  * Reads a JSON body and checks it against a strict schema: malformed JSON, a wrong content type
- * and unknown fields are the caller's mistakes (400/415), each named. An empty body counts as `{}`
- * so that `POST /api/runs/:id/terminate` needs none.
+ * and unknown fields are the caller's mistakes (400/415), each named, and so is a body nested
+ * deeper than any request needs (checked before parsing). An empty body counts as `{}` so that
+ * `POST /api/runs/:id/terminate` needs none.
  */
 export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const text = await c.req.text();
@@ -18,6 +20,7 @@ export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S): 
         'unsupported_media_type',
         `expected content-type application/json, got '${type || 'none'}'`,
       );
+    checkNestingDepth('the JSON body', jsonNestingDepth(text));
     try {
       value = JSON.parse(text);
     } catch (error) {

@@ -3,6 +3,7 @@ import type { JobDefinition } from '../definitions/job.js';
 import { type RunConfig, validateRunConfig } from '../engine/run-config.js';
 import { type ConfigIssue, InvalidConfigError } from '../errors.js';
 import type { ApiIssue } from './http-error.js';
+import { checkNestingDepth, yamlNestingDepth } from './nesting-depth.js';
 
 export interface RunConfigCheck {
   readonly runConfig?: RunConfig;
@@ -14,6 +15,8 @@ export interface RunConfigCheck {
  * problem on the line it belongs to, so the editor can mark it before anything is launched.
  */
 export async function checkRunConfigYaml(job: JobDefinition, text: string): Promise<RunConfigCheck> {
+  // Parsing YAML nested thousands deep costs seconds of CPU; counting its depth costs nothing.
+  checkNestingDepth('runConfigYaml', yamlNestingDepth(text));
   const { LineCounter, parseDocument } = await import('yaml');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { type SSEMessage, streamSSE } from 'hono/streaming';
+import type { ServerContext } from './server-context.js';
 
 export type { SSEMessage };
 
@@ -15,9 +16,15 @@ const KEEPALIVE_MS = 15_000;
  * A Server-Sent Events response fed by `start`, which subscribes to something and returns how to
  * unsubscribe. Messages are queued and written in order, one at a time, so a slow client only
  * delays itself; a comment line every 15 s keeps proxies from closing an idle stream. The stream
- * ends when the client goes, the source calls `end()`, or the server closes (`closing`).
+ * ends when the client goes, the source calls `end()`, or the server closes (`closing`). Each
+ * client may hold only so many streams at once (`streams`): one more is refused with a 429.
  */
-export function sseResponse(c: Context, closing: AbortSignal, start: (sink: SseSink) => Promise<() => void>): Response {
+export function sseResponse(
+  c: Context,
+  { closing, streams }: Pick<ServerContext, 'closing' | 'streams'>,
+  start: (sink: SseSink) => Promise<() => void>,
+): Response {
+  const release = streams.acquire(clientAddress(c));
   return streamSSE(c, async (stream) => {
     const queue: SSEMessage[] = [];
     let ended = false;
@@ -61,8 +68,15 @@ export function sseResponse(c: Context, closing: AbortSignal, start: (sink: SseS
       clearInterval(keepalive);
       closing.removeEventListener('abort', onClosing);
       stop?.();
+      release();
     }
   });
+}
+
+/** The peer's address as @hono/node-server gives it; one key for every request without one. */
+function clientAddress(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
 }
 
 /** One message in the text/event-stream format; `data` is JSON here, so it never holds a newline. */

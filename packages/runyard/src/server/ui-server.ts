@@ -2,9 +2,11 @@ import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { RunyardError } from '../errors.js';
 import type { Instance } from '../instance/instance.js';
+import { AllowedHosts } from './allowed-hosts.js';
 import { CodeLocationSource } from './code-location-source.js';
 import { createApiApp } from './create-api-app.js';
 import { RunEventHub } from './run-event-hub.js';
+import { StreamLimiter } from './stream-limit.js';
 import { findUiAssets } from './ui-assets.js';
 
 export const DEFAULT_UI_HOST = '127.0.0.1';
@@ -17,6 +19,13 @@ export interface UiServerOptions {
   /** Default 3000; 0 picks a free port. */
   readonly port?: number;
   readonly authToken?: string;
+  /**
+   * Host names to answer besides the ones it listens on (loopback always): what a reverse proxy
+   * forwards as `Host`. Any other Host is refused with 421, which stops DNS rebinding.
+   */
+  readonly allowedHosts?: readonly string[];
+  /** Event streams one client (address) may hold open at once; default 32. */
+  readonly maxStreamsPerClient?: number;
   /** The code location whose jobs and schedules the UI shows and launches (`-f`). */
   readonly codeLocation?: string;
   /** Default: the built `@runyard/ui`, when installed. */
@@ -66,8 +75,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       hub,
       codeLocation: new CodeLocationSource(options.codeLocation),
       closing: closing.signal,
+      streams: new StreamLimiter(options.maxStreamsPerClient),
     },
     {
+      allowedHosts: new AllowedHosts(host, options.allowedHosts),
       ...(options.authToken ? { authToken: options.authToken } : {}),
       ...(uiDir ? { uiDir } : {}),
       ...(options.onInternalError ? { onInternalError: options.onInternalError } : {}),

@@ -56,10 +56,12 @@ async function request(path: string, init?: RequestInit): Promise<Response> {
     ...init,
     // The token, if any, travels in the runyard_token cookie that `?token=` set.
     credentials: 'same-origin',
-    // x-runyard-client: runs launched or retried from here record `ui` as their origin.
+    // x-runyard-client: runs launched or retried from here record `ui` as their origin. Every
+    // change carries the JSON content type, body or not: the server refuses changes without it,
+    // which is what keeps other web pages from sending them (see docs/security.md).
     headers: {
       'x-runyard-client': 'ui',
-      ...(init?.body ? { 'content-type': 'application/json' } : {}),
+      ...(init?.method && init.method !== 'GET' ? { 'content-type': 'application/json' } : {}),
       ...(init?.headers as Record<string, string> | undefined),
     },
   });

@@ -205,9 +205,11 @@ export async function startServer(opts: { home?: string; args?: string[] } = {})
   });
 
   const api: RunningServer['api'] = async (pathname, init) => {
+    const method = init?.method ?? (init?.body ? 'POST' : 'GET');
     const res = await fetch(`${url}${pathname}`, {
-      method: init?.method ?? (init?.body ? 'POST' : 'GET'),
-      headers: init?.body ? { 'content-type': 'application/json' } : {},
+      method,
+      // The server refuses a change without the JSON content type, body or not.
+      headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
       body: init?.body ? JSON.stringify(init.body) : null,
     });
     const text = await res.text();

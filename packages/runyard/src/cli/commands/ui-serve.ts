@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Instance } from '../../instance/instance.js';
 import { DEFAULT_UI_HOST, DEFAULT_UI_PORT, type UiServer } from '../../server/ui-server.js';
 import { UsageError } from '../cli-error.js';
@@ -6,19 +7,59 @@ export interface ServeOptions {
   readonly host: string;
   readonly port: number;
   readonly authToken?: string;
+  readonly allowedHosts: readonly string[];
 }
 
-/** --host, --port and --auth-token (or RUNYARD_AUTH_TOKEN), checked. */
+/** --host, --port, --allowed-host and the token (--auth-token, --auth-token-file or RUNYARD_AUTH_TOKEN), checked. */
 export function serveOptions(opts: Record<string, unknown>): ServeOptions {
   const host = typeof opts.host === 'string' && opts.host ? opts.host : DEFAULT_UI_HOST;
   const rawPort = opts.port ?? String(DEFAULT_UI_PORT);
   const port = Number(rawPort);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(`--port must be a port number from 0 to 65535, got ${JSON.stringify(rawPort)}`);
-  const token = (typeof opts.authToken === 'string' ? opts.authToken : undefined) ?? process.env.RUNYARD_AUTH_TOKEN;
+  const token = accessToken(opts);
+  const allowedHosts = Array.isArray(opts.allowedHost) ? opts.allowedHost.map(String) : [];
+  for (const name of allowedHosts)
+    if (!/^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/i.test(name))
+      throw new UsageError(`--allowed-host takes a host name without port or scheme, got '${name}'`);
+  return { host, port, allowedHosts, ...(token ? { authToken: token } : {}) };
+}
+
+/**
+ * The token from --auth-token, --auth-token-file or RUNYARD_AUTH_TOKEN. The variable is then
+ * removed from this process's environment: whatever it starts (run workers, step processes) must
+ * not inherit it, whichever launcher starts them.
+ */
+function accessToken(opts: Record<string, unknown>): string | undefined {
+  const fromEnv = process.env.RUNYARD_AUTH_TOKEN;
+  delete process.env.RUNYARD_AUTH_TOKEN;
+  const flag = typeof opts.authToken === 'string' ? opts.authToken : undefined;
+  const file = typeof opts.authTokenFile === 'string' ? opts.authTokenFile : undefined;
+  if (flag !== undefined && file !== undefined)
+    throw new UsageError('give --auth-token or --auth-token-file, not both');
+  const token = file !== undefined ? readTokenFile(file) : (flag ?? fromEnv);
   if (token !== undefined && token.length < 16)
-    throw new UsageError('the access token must be at least 16 characters (e.g. `openssl rand -hex 24`)');
-  return { host, port, ...(token ? { authToken: token } : {}) };
+    throw new UsageError(
+      `the access token${file ? ` in ${file}` : ''} must be at least 16 characters (e.g. \`openssl rand -hex 24\`)`,
+    );
+  return token || undefined;
+}
+
+/** The file's content without its trailing newline; a missing, unreadable or empty file is the user's mistake. */
+function readTokenFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code;
+    throw new UsageError(`--auth-token-file ${file}: cannot read it (${why})`);
+  }
+  const token = text.replace(/\r?\n$/, '');
+  if (token === '') throw new UsageError(`--auth-token-file ${file}: the file is empty`);
+  if (/\s/.test(token))
+    throw new UsageError(`--auth-token-file ${file}: the token must be one line without spaces`);
+  return token;
 }
 
 /** Starts the UI server for `instance`. */
@@ -28,6 +69,7 @@ export async function startServer(instance: Instance, serve: ServeOptions, codeL
     instance,
     host: serve.host,
     port: serve.port,
+    allowedHosts: serve.allowedHosts,
     ...(serve.authToken ? { authToken: serve.authToken } : {}),
     ...(codeLocation ? { codeLocation } : {}),
     onInternalError: (error) => process.stderr.write(`runyard ui: ${(error as Error)?.stack ?? String(error)}\n`),

@@ -15,6 +15,7 @@ import { StepScheduler } from '../step-scheduler.js';
 import type { StepProcessBoot } from './messages.js';
 import { StepProcessHandle } from './step-process-handle.js';
 import { StepProcessPool } from './step-process-pool.js';
+import { workerEnvironment } from '../../launcher/worker-environment.js';
 
 export interface MultiprocessExecutorOptions {
   /** How many steps may run at once, each in its own process. Default: os.availableParallelism(). */
@@ -121,7 +122,7 @@ export class MultiprocessExecutor implements Executor {
           entry,
           boot,
           execArgv: [...inheritedConditions(), ...options.execArgv],
-          env: { ...process.env, ...options.env },
+          env: workerEnvironment(process.env, options.env),
           stdout: options.stdout ?? process.stdout,
           stderr: options.stderr ?? process.stderr,
         }),

@@ -14,6 +14,7 @@ import type {
   WorkerHealth,
 } from '../run-launcher.js';
 import { isOurGroupAlive, processStartTicks, signalGroup } from './process-identity.js';
+import { workerEnvironment } from '../worker-environment.js';
 
 export interface ProcessRunLauncherConfig {
   /** Seconds a worker has to stop after SIGTERM before SIGKILL. Default 10. */
@@ -86,7 +87,7 @@ export class ProcessRunLauncher extends BaseRunLauncher {
         {
           detached: true, // a new process group, led by the shell
           stdio: ['ignore', out, err],
-          env: { ...process.env, ...this.#config.env, ...ctx.worker.env, RUNYARD_EXIT_FILE: exitFile },
+          env: workerEnvironment(process.env, this.#config.env, ctx.worker.env, { RUNYARD_EXIT_FILE: exitFile }),
         },
       );
       await new Promise<void>((resolve, reject) => {

@@ -71,7 +71,7 @@ export function runRoutes(ctx: ServerContext): Hono {
     const header = c.req.header('last-event-id');
     const after =
       header && /^\d+$/.test(header) ? Number(header) : intParam(query, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
-    return sseResponse(c, ctx.closing, async (sink) => {
+    return sseResponse(c, ctx, async (sink) => {
       let sent = 0;
       const deliver = (events: readonly RunEvent[]) => {
         for (const event of events) {

@@ -58,7 +58,7 @@ export function runsRoutes(ctx: ServerContext): Hono {
 
   // Every run-level change of any run, as the run now is: what keeps the runs page live.
   app.get('/stream', (c) =>
-    sseResponse(c, ctx.closing, (sink) =>
+    sseResponse(c, ctx, (sink) =>
       ctx.hub.subscribeAll((events) => {
         const changed = new Set(events.filter((e) => STATUS_EVENTS.has(e.type)).map((e) => e.runId));
         for (const runId of changed) {
