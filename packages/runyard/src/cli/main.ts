@@ -142,7 +142,11 @@ export function buildProgram(): Command {
 
   const serveFlags = (command: Command) =>
     command
-      .option('--host <host>', 'address to listen on; anything but loopback needs --auth-token', '127.0.0.1')
+      .option(
+        '--host <host>',
+        'address to listen on; anything but loopback needs a token (--auth-token-file)',
+        '127.0.0.1',
+      )
       .option('--port <port>', 'port to listen on (0: any free port)', '3000')
       .option('--auth-token <token>', 'require this token on every request (default: $RUNYARD_AUTH_TOKEN)')
       .option('--auth-token-file <path>', 'read the token from this file, which keeps it out of the process table')

@@ -21,7 +21,11 @@ const byValue: readonly [string, unknown, unknown][] = [
   ['a plain user name stays', 'ssh://git@github.com/org/repo', 'ssh://git@github.com/org/repo'],
   ['a Slack webhook', SLACK_HOOK, `https://hooks.slack.com/${H}`],
   ['a Discord webhook', 'https://discord.com/api/webhooks/123/abcDEF', `https://discord.com/${H}`],
-  ['a token query parameter', 'https://api.example.com/v1?token=abc&page=2', `https://api.example.com/v1?token=${H}&page=2`],
+  [
+    'a token query parameter',
+    'https://api.example.com/v1?token=abc&page=2',
+    `https://api.example.com/v1?token=${H}&page=2`,
+  ],
   ['a GitHub token', GHP, H],
   ['a GitHub fine-grained token inside text', `use ${GH_FINE} here`, `use ${H} here`],
   ['a GitHub token in a URL', `https://${GHP}@github.com/org/repo.git`, `https://${H}@github.com/org/repo.git`],

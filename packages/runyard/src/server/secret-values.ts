@@ -42,8 +42,9 @@ export function redactSecretText(text: string): string {
   let out = text;
   for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, REDACTED);
   out = out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`);
-  return out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s'"<>]+)/gi, (_all, scheme: string, rest: string) =>
-    scheme + redactUrlRest(rest),
+  return out.replace(
+    /\b([a-z][a-z0-9+.-]*:\/\/)([^\s'"<>]+)/gi,
+    (_all, scheme: string, rest: string) => scheme + redactUrlRest(rest),
   );
 }
 
@@ -54,8 +55,7 @@ function redactUrlRest(rest: string): string {
   if (at) {
     const info = at[1]!;
     const colon = info.indexOf(':');
-    const shown =
-      colon >= 0 ? `${info.slice(0, colon)}:${REDACTED}` : PLAIN_USER.test(info) ? info : REDACTED;
+    const shown = colon >= 0 ? `${info.slice(0, colon)}:${REDACTED}` : PLAIN_USER.test(info) ? info : REDACTED;
     out = `${shown}@${out.slice(at[0].length)}`;
   }
   const hostStart = at ? out.indexOf('@') + 1 : 0;

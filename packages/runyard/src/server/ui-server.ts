@@ -43,7 +43,7 @@ export interface UiServer {
 export class InsecureBindError extends RunyardError {
   constructor(host: string) {
     super(
-      `listening on ${host} (not loopback) needs an access token: pass --auth-token <token> or set RUNYARD_AUTH_TOKEN`,
+      `listening on ${host} (not loopback) needs an access token: pass --auth-token-file <path> or --auth-token <token>, or set RUNYARD_AUTH_TOKEN`,
       { data: { host }, userError: true },
     );
   }

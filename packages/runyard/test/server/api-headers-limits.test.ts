@@ -86,7 +86,10 @@ describe('event streams', () => {
     open.push(extra);
     const refused = await fetch(`${h.server.url}/api/runs/stream`, { signal: extra.signal });
     expect(refused.status).toBe(429);
-    expect(((await refused.json()) as { error: unknown }).error).toMatchObject({ code: 'too_many_streams', message: expect.stringMatching(/3 event streams/) });
+    expect(((await refused.json()) as { error: unknown }).error).toMatchObject({
+      code: 'too_many_streams',
+      message: expect.stringMatching(/3 event streams/),
+    });
     open[0]!.abort();
     let again: Response | undefined;
     for (let i = 0; i < 100 && again?.status !== 200; i++) {
@@ -110,7 +113,10 @@ describe('nesting depth', () => {
   });
 
   it('refuses run config YAML nested deeper than 64 levels with a 400, and takes ordinary YAML', async () => {
-    for (const yaml of [`x: ${'['.repeat(50_000)}${']'.repeat(50_000)}`, `x: ${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}`]) {
+    for (const yaml of [
+      `x: ${'['.repeat(50_000)}${']'.repeat(50_000)}`,
+      `x: ${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}`,
+    ]) {
       const answer = await h.api('POST', '/api/runs/validate', { job: 'greeting', runConfigYaml: yaml });
       expect(answer.status).toBe(400);
       expect(answer.body.error.code).toBe('too_deeply_nested');

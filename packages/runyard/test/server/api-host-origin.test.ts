@@ -13,7 +13,10 @@ import { rawRequest } from './raw-http.js';
 const TOKEN = 'a-long-enough-test-token-0123456789';
 const uiDir = mkdtempSync(path.join(tmpdir(), 'runyard-ui-dist-'));
 mkdirSync(path.join(uiDir, 'assets'));
-writeFileSync(path.join(uiDir, 'index.html'), '<!doctype html><div id="root"></div><script src="/assets/app.js"></script>');
+writeFileSync(
+  path.join(uiDir, 'index.html'),
+  '<!doctype html><div id="root"></div><script src="/assets/app.js"></script>',
+);
 writeFileSync(path.join(uiDir, 'assets/app.js'), 'console.log("app")');
 
 let h: ApiHarness;
@@ -40,7 +43,10 @@ describe('Host check', () => {
   it('refuses a foreign Host on the API and on pages, before any route', async () => {
     const api = await send('/api/instance', { headers: { host: `evil.example:${port}` } });
     expect(api.status).toBe(421);
-    expect(api.body.error).toMatchObject({ code: 'host_not_allowed', message: expect.stringContaining('evil.example') });
+    expect(api.body.error).toMatchObject({
+      code: 'host_not_allowed',
+      message: expect.stringContaining('evil.example'),
+    });
     expect(api.text).not.toContain(h.home);
     const page = await send('/', { headers: { host: `evil.example:${port}` } });
     expect(page.status).toBe(421);
@@ -59,11 +65,22 @@ describe('Host check', () => {
   });
 
   it('answers loopback names and addresses, and the names given with allowedHosts', async () => {
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, '127.0.0.2', 'runyard.example.com']) {
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      `[::1]:${port}`,
+      '127.0.0.2',
+      'runyard.example.com',
+    ]) {
       const response = await send('/api/health', { headers: { host } });
       expect(response.status, host).toBe(200);
     }
-    for (const host of ['localhost.evil.example', 'runyard.example.com.evil.example', '127.0.0.1.nip.io', 'evil.example']) {
+    for (const host of [
+      'localhost.evil.example',
+      'runyard.example.com.evil.example',
+      '127.0.0.1.nip.io',
+      'evil.example',
+    ]) {
       const response = await send('/api/health', { headers: { host } });
       expect(response.status, host).toBe(421);
     }
@@ -124,7 +141,10 @@ describe('changes from other pages', () => {
 
   it('answers a preflight only for its own origin', async () => {
     const headers = { 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' };
-    const foreign = await send('/api/runs', { method: 'OPTIONS', headers: { ...headers, origin: 'http://evil.example' } });
+    const foreign = await send('/api/runs', {
+      method: 'OPTIONS',
+      headers: { ...headers, origin: 'http://evil.example' },
+    });
     expect(foreign.status).toBe(403);
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
     const own = await send('/api/runs', { method: 'OPTIONS', headers: { ...headers, origin: h.server.url } });

@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliPath, example, expectUserError, repoRoot, runCli, tempHome } from '../cli-helpers.js';
+import { rawRequest } from './raw-http.js';
 
 /** Starts `runyard <args>` and resolves with the URL it prints, and the child to stop. */
 function startServing(args: readonly string[], home: string) {
@@ -108,7 +112,47 @@ describe('runyard ui', () => {
     [['--host', '0.0.0.0'], /0\.0\.0\.0 \(not loopback\) needs an access token/],
     [['--port', 'http'], /--port must be a port number/],
     [['--auth-token', 'short'], /at least 16 characters/],
+    [
+      ['--auth-token-file', '/no/such/token'],
+      /^runyard: --auth-token-file \/no\/such\/token: cannot read it \(no such file\)$/m,
+    ],
+    [['--auth-token-file', tokenFile('')], /--auth-token-file .*token-\d+: the file is empty/],
+    [['--auth-token-file', tokenFile('short\n')], /the access token in .*token-\d+ must be at least 16 characters/],
+    [['--auth-token-file', tokenFile('a'.repeat(20)), '--auth-token', 'b'.repeat(20)], /not both/],
+    [['--allowed-host', 'https://proxy.example.com'], /--allowed-host takes a host name without port or scheme/],
   ])('refuses %j with a message', async (flags, message) => {
     expectUserError(await runCli(['ui', ...flags], { home: tempHome() }), message);
   });
+
+  it('reads the token from --auth-token-file (kept out of the process table) and answers --allowed-host', async () => {
+    const token = 'token-from-a-file-0123456789';
+    const file = tokenFile(`${token}\n`);
+    const ui = startServing(['ui', '--auth-token-file', file, '--allowed-host', 'runyard.example.com'], tempHome());
+    try {
+      const url = await ui.url;
+      expect((await fetch(`${url}/api/health`)).status).toBe(401);
+      expect((await fetch(`${url}/api/health`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      const cmdline = readFileSync(`/proc/${ui.child.pid}/cmdline`, 'utf8');
+      expect(cmdline).toContain(file);
+      expect(cmdline).not.toContain(token);
+      const proxied = await rawRequest(`${url}/api/health`, {
+        headers: { host: 'runyard.example.com', authorization: `Bearer ${token}` },
+      });
+      expect(proxied.status).toBe(200);
+      const foreign = await rawRequest(`${url}/api/health`, {
+        headers: { host: 'evil.example', authorization: `Bearer ${token}` },
+      });
+      expect(foreign.status).toBe(421);
+    } finally {
+      ui.child.kill('SIGTERM');
+    }
+    expect(await ui.exited).toBe(0);
+  });
 });
+
+/** A token file with `content`, in a directory of its own. */
+function tokenFile(content: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'runyard-token-')), `token-${process.pid}`);
+  writeFileSync(file, content);
+  return file;
+}

@@ -57,8 +57,7 @@ function readTokenFile(file: string): string {
   }
   const token = text.replace(/\r?\n$/, '');
   if (token === '') throw new UsageError(`--auth-token-file ${file}: the file is empty`);
-  if (/\s/.test(token))
-    throw new UsageError(`--auth-token-file ${file}: the token must be one line without spaces`);
+  if (/\s/.test(token)) throw new UsageError(`--auth-token-file ${file}: the token must be one line without spaces`);
   return token;
 }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { StepNode } from '../../definitions/job-graph.js';
 import { RunyardError } from '../../errors.js';
 import { toErrorInfo } from '../../events/error-info.js';
+import { workerEnvironment } from '../../launcher/worker-environment.js';
 import type { ExecutionOutcome, Executor, ExecutorContext } from '../executor.js';
 import { FileSystemIOManager } from '../fs-io-manager.js';
 import type { IOManagerChildConfig } from '../io-manager.js';
@@ -15,7 +16,6 @@ import { StepScheduler } from '../step-scheduler.js';
 import type { StepProcessBoot } from './messages.js';
 import { StepProcessHandle } from './step-process-handle.js';
 import { StepProcessPool } from './step-process-pool.js';
-import { workerEnvironment } from '../../launcher/worker-environment.js';
 
 export interface MultiprocessExecutorOptions {
   /** How many steps may run at once, each in its own process. Default: os.availableParallelism(). */

@@ -13,8 +13,8 @@ import type {
   TerminateResult,
   WorkerHealth,
 } from '../run-launcher.js';
-import { isOurGroupAlive, processStartTicks, signalGroup } from './process-identity.js';
 import { workerEnvironment } from '../worker-environment.js';
+import { isOurGroupAlive, processStartTicks, signalGroup } from './process-identity.js';
 
 export interface ProcessRunLauncherConfig {
   /** Seconds a worker has to stop after SIGTERM before SIGKILL. Default 10. */
