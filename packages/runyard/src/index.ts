@@ -102,7 +102,6 @@ export type { TerminateRunOptions, TerminateRunResult } from './launch/terminate
 export { BaseRunLauncher } from './launcher/base-run-launcher.js';
 export { ManagedRunLauncher, type ManagedRunLauncherOptions } from './launcher/managed-run-launcher.js';
 export { ProcessRunLauncher, type ProcessRunLauncherConfig } from './launcher/process/process-run-launcher.js';
-export { SERVER_ONLY_ENV, workerEnvironment } from './launcher/worker-environment.js';
 export type {
   CheckRunTagsContext,
   LauncherCapabilities,
@@ -115,6 +114,7 @@ export type {
   WorkerHealth,
   WorkerHealthStatus,
 } from './launcher/run-launcher.js';
+export { SERVER_ONLY_ENV, workerEnvironment } from './launcher/worker-environment.js';
 export { decideAutomaticRetry, type RetryDecision, type RunRetrySettings } from './retries/retry-policy.js';
 export { automaticRetryRunId, type RetryRunOptions, type RetryRunResult, retryRun } from './retries/retry-run.js';
 export {
