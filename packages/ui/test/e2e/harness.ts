@@ -42,7 +42,7 @@ export function describeE2E(name: string, body: () => void): void {
   describe.skip(name, body);
 }
 
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -54,6 +54,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...extraArgs,
     ],
   });
 }
@@ -151,7 +152,12 @@ export interface UiSession {
  * stopped. The session's fields are set once `beforeAll` has run.
  */
 export function useUiSession(
-  options: { readonly args?: string[]; readonly prepareHome?: (home: string) => Promise<void> } = {},
+  options: {
+    readonly args?: string[];
+    readonly prepareHome?: (home: string) => Promise<void>;
+    /** More Chromium flags, e.g. `--host-resolver-rules` to give a foreign name to 127.0.0.1. */
+    readonly browserArgs?: readonly string[];
+  } = {},
 ): UiSession {
   const session = {} as { server: RunningServer; browser: Browser; page: Page };
   beforeAll(async () => {
@@ -159,7 +165,7 @@ export function useUiSession(
     await Promise.all([ensureUiBuilt(), options.prepareHome?.(home)]);
     [session.server, session.browser] = await Promise.all([
       startServer({ home, ...(options.args ? { args: options.args } : {}) }),
-      launchBrowser(),
+      launchBrowser(options.browserArgs),
     ]);
     session.page = await newPage(session.browser);
   }, 180_000);
