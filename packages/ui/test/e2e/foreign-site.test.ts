@@ -90,7 +90,7 @@ async function attack(page: Page, pageUrl: string, target: string, runningRunId:
 function foreignSiteSuite(name: string, token?: string) {
   describeE2E(name, () => {
     const ui: UiSession = useUiSession({ args: token ? ['--auth-token', token] : [], browserArgs: BROWSER_ARGS });
-    const auth = token ? { authorization: `Bearer ${token}` } : {};
+    const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
     const api = async (pathname: string, init: { method?: string; body?: unknown } = {}) => {
       const res = await fetch(`${ui.server.url}${pathname}`, {
         method: init.method ?? 'GET',
