@@ -12,7 +12,8 @@ export async function uiBenchmarks({ runs = 10_000, subscribers = 50, events = 2
   const rows = [];
   const home = mkdtempSync(path.join(tmpdir(), 'runyard-bench-ui-'));
   const instance = await Instance.open({ home });
-  const server = await startUiServer({ instance, port: 0 });
+  // Every subscriber is this one process: lift the per-client stream limit above their number.
+  const server = await startUiServer({ instance, port: 0, maxStreamsPerClient: subscribers + 1 });
   try {
     await seedRuns(instance, runs);
     const get = async (route) => {
