@@ -148,8 +148,8 @@ async function daemonKillMidLaunch(count, leaseTtlSeconds) {
       const first = startDaemon({ RUNYARD_TEST_LAUNCH: 'hang-before-spawn' });
       const run = await instance.submitRun({ jobName: 'one_op', origin: { codeLocation, source: 'api' } });
       await waitFor('RUN_STARTING', async () => (await instance.storage.runs.getRun(run.runId))?.status === 'STARTING');
-      await stop(first, 'SIGKILL');
       const killedAt = Date.now();
+      await stop(first, 'SIGKILL');
       const second = startDaemon();
       const start = await waitFor(
         'RUN_START',
