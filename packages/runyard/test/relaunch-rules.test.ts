@@ -141,6 +141,20 @@ describe('run monitoring and an interrupted launch', () => {
     expect(launched).toEqual([]);
   });
 
+  it("calls the relaunch off while a worker holds the run's lease (it is claiming the run), not for a dead relauncher", async () => {
+    const launched: RunRecord[] = [];
+    const claiming = await startingRun(dead);
+    await instance.storage.daemon.acquireLease(runWorkerLeaseName(claiming.runId), 'host:4242', 10_000);
+    expect((await checkInterruptedLaunch(relaunchContext('daemon-a', launched), claiming)).handled).toBe(false);
+    expect(launched).toEqual([]);
+    // A relauncher killed while it held the lease: the next one takes it over at once.
+    const orphaned = await startingRun(dead);
+    await instance.storage.daemon.acquireLease(runWorkerLeaseName(orphaned.runId), 'relaunch:dead-daemon', 10_000);
+    expect((await checkInterruptedLaunch(relaunchContext('daemon-a', launched), orphaned)).handled).toBe(true);
+    expect(launched.map((r) => r.runId)).toEqual([orphaned.runId]);
+    expect(await instance.storage.daemon.getLease(runWorkerLeaseName(orphaned.runId))).toBeUndefined();
+  });
+
   it('fails the run after five interrupted launches, saying so', async () => {
     const run = await startingRun(dead, { [LAUNCH_ATTEMPT_TAG]: '5' });
     const launched: RunRecord[] = [];

@@ -22,9 +22,9 @@ export type RelaunchOutcome =
   /** Someone else is on it (another daemon, or a worker claiming the run right now): nothing done. */
   | 'skipped';
 
-// The claim on one relaunch attempt only has to outlive the tag update that follows it: after that,
-// every daemon computes the next attempt, whose claim is another lease.
-const RELAUNCH_CLAIM_TTL_MS = 10 * 60_000;
+// The claim on one relaunch attempt is released once the tag has moved on; the TTL only frees it
+// when its daemon died while holding it.
+const RELAUNCH_CLAIM_TTL_MS = 30_000;
 // Held only while the attempt tag changes, so a dead relauncher blocks the run for seconds at most.
 const FENCE_TTL_MS = 10_000;
 const FENCE_HOLDER_PREFIX = 'relaunch:';
@@ -61,22 +61,40 @@ export async function relaunchInterruptedRun(
   const claimName = relaunchClaimName(run.runId, attempt);
   const claim = await ctx.storage.daemon.acquireLease(claimName, ctx.daemonId, RELAUNCH_CLAIM_TTL_MS);
   if (!claim.acquired) return 'skipped';
-
-  const fenceName = runWorkerLeaseName(run.runId);
-  const fenceHolder = `${FENCE_HOLDER_PREFIX}${ctx.daemonId}`;
-  if (!(await takeFence(ctx.storage, fenceName, fenceHolder))) {
-    await ctx.storage.daemon.releaseLease(claimName, ctx.daemonId);
-    return 'skipped';
-  }
   let fenced: RunRecord | undefined;
   try {
+    fenced = await bumpAttempt(ctx, run, made, interrupted, why);
+  } finally {
+    // Once the tag has moved on, a daemon that read the run before sees another attempt when it
+    // looks again under the fence; the claim has done its work either way.
+    await ctx.storage.daemon.releaseLease(claimName, ctx.daemonId);
+  }
+  if (!fenced) return 'skipped';
+  // The managed launcher records the worker, or fails the run if the launcher throws.
+  await ctx.launcher.launch(fenced);
+  return 'relaunched';
+}
+
+/**
+ * Under the run's worker lease: checks that the run still waits for attempt `made` with no worker,
+ * moves its launch attempt on, and records the relaunch. Undefined when there is nothing to do.
+ */
+async function bumpAttempt(
+  ctx: RelaunchContext,
+  run: RunRecord,
+  made: number,
+  interrupted: LaunchedBy | undefined,
+  why: string,
+): Promise<RunRecord | undefined> {
+  const fenceName = runWorkerLeaseName(run.runId);
+  const fenceHolder = `${FENCE_HOLDER_PREFIX}${ctx.daemonId}`;
+  if (!(await takeFence(ctx.storage, fenceName, fenceHolder))) return undefined;
+  try {
     const current = await ctx.storage.runs.getRun(run.runId);
-    // Claimed by a worker, given a worker, or ended since the daemon looked: nothing to relaunch.
-    if (current?.status !== 'STARTING' || current.worker || launchAttemptOf(current.tags) !== made) {
-      await ctx.storage.daemon.releaseLease(claimName, ctx.daemonId);
-      return 'skipped';
-    }
-    fenced = await ctx.storage.runs.updateRun(run.runId, { tags: { [LAUNCH_ATTEMPT_TAG]: String(attempt) } });
+    // Claimed by a worker, given a worker, ended or relaunched since the daemon looked: nothing to do.
+    if (current?.status !== 'STARTING' || current.worker || launchAttemptOf(current.tags) !== made) return undefined;
+    const attempt = made + 1;
+    const fenced = await ctx.storage.runs.updateRun(run.runId, { tags: { [LAUNCH_ATTEMPT_TAG]: String(attempt) } });
     const message = `the launch of the run was interrupted (${why}) and no worker was recorded; launching it again (attempt ${attempt} of ${MAX_LAUNCH_ATTEMPTS})`;
     await ctx.storage.events.appendEvents([
       {
@@ -94,12 +112,10 @@ export async function relaunchInterruptedRun(
       },
     ]);
     ctx.log(`run ${run.runId}: ${message}`);
+    return fenced;
   } finally {
     await ctx.storage.daemon.releaseLease(fenceName, fenceHolder);
   }
-  // The managed launcher records the worker, or fails the run if the launcher throws.
-  if (fenced) await ctx.launcher.launch(fenced);
-  return 'relaunched';
 }
 
 /**
