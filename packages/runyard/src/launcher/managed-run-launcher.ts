@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
 import { InvalidConfigError, RunyardError } from '../errors.js';
 import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
+import { LAUNCH_ATTEMPT_ENV, launchAttemptOf } from '../launch/launch-attempt.js';
 import type { RunRecord, WorkerRef } from '../runs/run-record.js';
 import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
 import type { Storage } from '../storage/storage.js';
@@ -75,7 +76,7 @@ export class ManagedRunLauncher {
     let recorded: WorkerRef | undefined;
     const ctx: LaunchRunContext = {
       run,
-      worker: this.#workerCommand(args),
+      worker: this.#workerCommand(args, run),
       home: this.#options.home,
       computeLogs: this.#options.computeLogs,
       recordWorker: async (ref) => {
@@ -113,7 +114,7 @@ export class ManagedRunLauncher {
     const args = ['worker', 'execute-run', run.runId, '--resume'];
     const ref = await this.#launcher.resumeRun({
       run,
-      worker: this.#workerCommand(args),
+      worker: this.#workerCommand(args, run),
       home: this.#options.home,
       computeLogs: this.#options.computeLogs,
       resumeAttempt,
@@ -172,10 +173,14 @@ export class ManagedRunLauncher {
     return this.#disposed;
   }
 
-  #workerCommand(args: readonly string[]): WorkerCommand {
+  #workerCommand(args: readonly string[], run: RunRecord): WorkerCommand {
     return {
       args,
-      env: { RUNYARD_INSTANCE: this.#options.serializedInstance() },
+      // Which launch of the run this worker belongs to: a superseded one refuses (worker/launch-fence.ts).
+      env: {
+        RUNYARD_INSTANCE: this.#options.serializedInstance(),
+        [LAUNCH_ATTEMPT_ENV]: String(launchAttemptOf(run.tags)),
+      },
       localCommand: [process.execPath, RUNYARD_CLI],
     };
   }

@@ -37,9 +37,10 @@ export interface RetryRunResult {
 
 /**
  * Tags that record what happened to one run rather than what the run is: a retry starts afresh.
- * (`runyard/resume_attempt` counts the parent's worker resumes; see daemon/monitoring.)
+ * (`runyard/resume_attempt` and `runyard/launch_attempt` count the parent's worker resumes and
+ * launches; see daemon/monitoring.)
  */
-const NOT_INHERITED_TAGS: readonly string[] = ['runyard/resume_attempt'];
+const NOT_INHERITED_TAGS: readonly string[] = ['runyard/resume_attempt', 'runyard/launch_attempt'];
 
 /** The id the retry daemon gives the retry of `parent`. */
 export function automaticRetryRunId(parent: RunRecord): string {

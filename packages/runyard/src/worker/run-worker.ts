@@ -7,6 +7,7 @@ import type { Instance } from '../instance/instance.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
 import { completedStepsForRun } from './completed-steps.js';
+import { takeWorkerLease } from './launch-fence.js';
 import { createRunIOManager } from './run-io-manager.js';
 
 export interface RunWorkerOptions {
@@ -48,8 +49,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
   // The lease outlives a missed heartbeat or two, but not a dead worker, so a resume can take over.
   const leaseTtlMs = Math.max(heartbeatMs * 3, instance.config.runMonitoring.heartbeatTimeoutSeconds * 1000);
 
-  const lease = await storage.daemon.acquireLease(leaseName, me, leaseTtlMs);
-  if (!lease.acquired) return refuse(instance, run, me, `worker ${lease.lease.holder} holds the run`);
+  const lease = await takeWorkerLease(storage, runId, me, leaseTtlMs, options.resume);
+  if (!lease.acquired) return refuse(instance, run, me, lease.why);
   if (!options.resume && run.status !== 'STARTING')
     return refuse(instance, run, me, `the run is ${run.status}, not STARTING`);
 

@@ -8,6 +8,7 @@ import { IN_PROGRESS_STATUSES } from '../../runs/run-status.js';
 import type { Storage } from '../../storage/storage.js';
 import type { Daemon, DaemonIterationContext } from '../daemon.js';
 import { checkCancelingRun } from './check-canceling-run.js';
+import { checkInterruptedLaunch } from './check-interrupted-launch.js';
 import { checkMaxRuntime } from './check-max-runtime.js';
 import { checkStartedRun } from './check-started-run.js';
 import { checkStartingRun } from './check-starting-run.js';
@@ -113,7 +114,10 @@ export class MonitoringDaemon implements Daemon {
     const settings = this.#settings;
     switch (run.status) {
       case 'STARTING': {
-        const startingSince = await this.#timeline.statusSince(run);
+        // A launch whose launcher died is launched again at once, not failed at the start timeout.
+        const launch = await checkInterruptedLaunch(actx, await this.#latest(actx, run));
+        if (launch.handled) return;
+        const startingSince = Math.max(await this.#timeline.statusSince(run), launch.launchedAt ?? 0);
         const startTimeoutMs = settings.startTimeoutSeconds * 1000;
         const action = checkStartingRun(run, { now: this.#now(), startingSince, startTimeoutMs });
         if (action) await this.#act(actx, await this.#latest(actx, run), action);

@@ -7,6 +7,7 @@ import { RunNotFoundError, RunyardError } from '../../errors.js';
 import { formatErrorChain, toErrorInfo } from '../../events/error-info.js';
 import type { Instance } from '../../instance/instance.js';
 import { RunNotLaunchableError } from '../../launch/launch-run.js';
+import { setLaunchingDaemon } from '../../launch/launcher-identity.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import { IN_PROGRESS_STATUSES } from '../../runs/run-status.js';
 import type { RunStorage } from '../../storage/run-storage.js';
@@ -41,7 +42,8 @@ export interface DequeueResult {
  *
  * Safe when two daemons race (a stale lease) or the daemon dies mid-pass: `launchRun` moves the
  * run QUEUED → STARTING by compare-and-swap before the launcher runs, so a run is launched at most
- * once, and a run left STARTING with no worker is failed by run monitoring's start timeout.
+ * once, and a run left STARTING with no worker by a daemon that died is launched again by run
+ * monitoring (daemon/monitoring/check-interrupted-launch.ts), fenced so that only one worker runs it.
  *
  * Reading the whole queue costs about 5 µs of CPU per queued run. While maxConcurrentRuns is
  * reached nothing can launch, so a pass that finds the queue and the runs in progress as the last
@@ -61,6 +63,8 @@ export class QueueDaemon implements Daemon {
   }
 
   async runIteration(ctx: DaemonIterationContext): Promise<void> {
+    // Each RUN_STARTING this pass writes names this daemon, for run monitoring's relaunch rule.
+    setLaunchingDaemon(ctx.daemonId);
     const result = await this.dequeue(ctx.instance, ctx.signal);
     if (result.launched.length)
       ctx.log(

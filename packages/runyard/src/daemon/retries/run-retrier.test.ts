@@ -64,6 +64,7 @@ describe('RunRetrier', () => {
       'runyard/max_retries': '1',
       owner: 'ana',
       'runyard/resume_attempt': '1',
+      'runyard/launch_attempt': '2',
     });
 
     const [outcome] = await retrier.pass();
@@ -88,6 +89,7 @@ describe('RunRetrier', () => {
     });
     // What happened to the parent's worker is not the retry's history.
     expect(retry?.tags['runyard/resume_attempt']).toBeUndefined();
+    expect(retry?.tags['runyard/launch_attempt']).toBeUndefined();
     const events = await instance.storage.events.getEvents(parent.runId, { types: ['ENGINE_EVENT'] });
     expect(events.map((e) => e.message)).toEqual([`run failed; retry 1 of 1 (from-failure) is run ${retryId}`]);
 

@@ -1,4 +1,5 @@
 import type { Instance } from '../../instance/instance.js';
+import { setLaunchingDaemon } from '../../launch/launcher-identity.js';
 import type { Daemon } from '../daemon.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 
@@ -21,6 +22,8 @@ export function createSchedulerDaemon(instance: Instance, options: SchedulerDaem
     intervalMs: options.intervalMs ?? 1000,
     async runIteration(ctx) {
       log = ctx.log;
+      // A tick's run launched here (immediate coordinator) names this daemon as its launcher.
+      setLaunchingDaemon(ctx.daemonId);
       await scheduler.evaluate(ctx.signal);
     },
   };
