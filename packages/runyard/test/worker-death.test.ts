@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MonitoringHarness } from './fixtures/monitoring-harness.js';
+
+const JOBS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/worker-health-jobs.ts');
+
+// Heartbeats would take a minute to call the worker dead: whatever fails the run here is the
+// launcher's health check.
+const RUNYARD_YAML = `
+runMonitoring:
+  pollIntervalSeconds: 0.2
+  heartbeatTimeoutSeconds: 60
+`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the process launcher reports a dead worker as it died, in the real `runyard daemon`', () => {
+  let h: MonitoringHarness;
+  beforeAll(async () => {
+    h = await MonitoringHarness.start(RUNYARD_YAML);
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('names SIGKILL of a worker whose op left a subprocess in its group, and kills that subprocess', async () => {
+    const launched = await h.launch('with_subprocess', { location: JOBS });
+    const log = await h.waitForEvent(launched.runId, 'the subprocess', (e) => e.message === 'subprocess started');
+    const subprocessPid = log.data?.subprocessPid as number;
+    expect(alive(subprocessPid)).toBe(true);
+    const workerPid = await h.workerPid(launched.runId);
+    process.kill(workerPid, 'SIGKILL');
+
+    const run = await h.waitForStatus(launched.runId, ['FAILURE', 'SUCCESS', 'CANCELED']);
+    expect(run.status).toBe('FAILURE');
+    expect(run.statusReason).toMatch(
+      /^run worker died: worker process was killed by SIGKILL; killed the processes left in its group \d+ \(pid [\d, ]+\)$/,
+    );
+    expect(run.statusReason).toContain(String(subprocessPid));
+    const failure = (await h.events(run.runId)).find((e) => e.type === 'RUN_FAILURE');
+    expect(failure?.message).not.toContain('no heartbeat');
+    await h.waitUntil('the subprocess to be gone', async () => !alive(subprocessPid));
+    await h.waitForGroupGone(run);
+  });
+
+  it("says a SIGSTOPped worker is STOPPED in the launcher's debug info", async () => {
+    const launched = await h.launch('runs_on');
+    const workerPid = await h.workerPid(launched.runId);
+    const launcher = await h.instance.launcher();
+    process.kill(workerPid, 'SIGSTOP');
+    try {
+      let info = '';
+      await h.waitUntil('the worker to show as stopped', async () => {
+        info = (await launcher.debugInfo(await h.run(launched.runId))) ?? '';
+        return info.includes('STOPPED');
+      });
+      expect(info.split('\n')[0]).toMatch(
+        new RegExp(
+          `^worker pid \\d+ \\(process group \\d+\\) on .+: STOPPED, process ${workerPid} of the group is stopped \\(SIGSTOP or SIGTSTP\\)$`,
+        ),
+      );
+    } finally {
+      process.kill(workerPid, 'SIGCONT');
+    }
+    const info = (await launcher.debugInfo(await h.run(launched.runId))) ?? '';
+    expect(info.split('\n')[0]).toMatch(/: RUNNING$/);
+    await h.instance.terminateRun(launched.runId);
+  });
+});
