@@ -74,4 +74,18 @@ describe('the process launcher reports a dead worker as it died, in the real `ru
     expect(info.split('\n')[0]).toMatch(/: RUNNING$/);
     await h.instance.terminateRun(launched.runId);
   });
+
+  it('records RUN_CANCELING with the reason before RUN_CANCELED when a worker gets SIGTERM from outside Runyard', async () => {
+    const launched = await h.launch('runs_on');
+    const workerPid = await h.workerPid(launched.runId);
+    process.kill(workerPid, 'SIGTERM');
+    const run = await h.waitForStatus(launched.runId, ['CANCELED', 'FAILURE', 'SUCCESS']);
+    expect(run.status).toBe('CANCELED');
+    const reason = `the run worker (pid ${workerPid}) received SIGTERM from outside Runyard; no termination was requested`;
+    expect(run.statusReason).toBe(reason);
+    const events = (await h.events(run.runId)).filter((e) => e.type.startsWith('RUN_'));
+    expect(events.map((e) => e.type)).toEqual(['RUN_STARTING', 'RUN_START', 'RUN_CANCELING', 'RUN_CANCELED']);
+    expect(events[2]?.message).toBe(`${reason}; cancelling the run`);
+    await h.waitForGroupGone(run);
+  });
 });

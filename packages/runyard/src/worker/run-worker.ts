@@ -8,6 +8,7 @@ import type { RunRecord } from '../runs/run-record.js';
 import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
 import { completedStepsForRun } from './completed-steps.js';
 import { createRunIOManager } from './run-io-manager.js';
+import { recordSignalCancel } from './signal-cancel.js';
 
 export interface RunWorkerOptions {
   readonly instance: Instance;
@@ -63,9 +64,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
 
   const controller = new AbortController();
   let giveUpTimer: NodeJS.Timeout | undefined;
+  let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) return;
-    controller.abort(new Error(`the run worker received ${signal}`));
+    if (controller.signal.aborted || signalled) return;
+    signalled = true;
+    // The reason is stored before the steps are stopped, so it comes before RUN_CANCELED.
+    void recordSignalCancel(storage, runId, signal).then(() =>
+      controller.abort(new Error(`the run worker received ${signal}`)),
+    );
     // Ops that ignore the abort must not keep the run from ending CANCELED.
     giveUpTimer = setTimeout(
       () => void giveUp(instance, runId, signal),
