@@ -7,6 +7,7 @@ import type { Instance } from '../instance/instance.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
 import { completedStepsForRun } from './completed-steps.js';
+import { RunHeartbeat } from './heartbeat/run-heartbeat.js';
 import { createRunIOManager } from './run-io-manager.js';
 import { recordSignalCancel } from './signal-cancel.js';
 
@@ -54,13 +55,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
   if (!options.resume && run.status !== 'STARTING')
     return refuse(instance, run, me, `the run is ${run.status}, not STARTING`);
 
-  const heartbeat = async () => {
-    await storage.runs.updateRun(runId, { workerHeartbeatAt: Date.now() });
-    await storage.daemon.acquireLease(leaseName, me, leaseTtlMs);
-  };
-  await heartbeat();
-  const timer = setInterval(() => void heartbeat().catch(() => undefined), heartbeatMs);
-  timer.unref();
+  // From a thread of its own: an op that blocks this event loop must not look like a dead worker.
+  const heartbeat = await RunHeartbeat.start({
+    storage,
+    serializedInstance: instance.ephemeral ? undefined : instance.serialize(),
+    target: { runId, lease: { name: leaseName, holder: me, ttlMs: leaseTtlMs } },
+    intervalMs: heartbeatMs,
+  });
 
   const controller = new AbortController();
   let giveUpTimer: NodeJS.Timeout | undefined;
@@ -108,7 +109,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
     return { exitCode: result.run.status === 'SUCCESS' ? 0 : 1, run: result.run };
   } finally {
     clearTimeout(giveUpTimer);
-    clearInterval(timer);
+    await heartbeat.stop();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     await storage.daemon.releaseLease(leaseName, me).catch(() => undefined);
