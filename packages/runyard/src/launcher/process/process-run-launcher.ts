@@ -209,10 +209,11 @@ function healthFromExitCode(code: number): WorkerHealth {
 /** Kills what is left of an ended worker's group (an op's subprocess, say); says what it killed. */
 function killLeftovers(ref: ProcessWorkerRef): string | undefined {
   if (!isOurGroupAlive(ref.pgid, ref.startTicks)) return undefined;
-  const pids = (groupMembers(ref.pgid) ?? []).map((m) => m.pid);
-  if (!signalGroup(ref.pgid, 'SIGKILL')) return undefined;
-  const which = pids.length ? ` (pid ${pids.join(', ')})` : '';
-  return `killed the processes left in its group ${ref.pgid}${which}`;
+  // The supervising shell may not have exited yet, the instant after it wrote the exit status: it
+  // is killed with the rest, but is no leftover worth a word.
+  const pids = (groupMembers(ref.pgid) ?? []).map((m) => m.pid).filter((pid) => pid !== ref.pid);
+  if (!signalGroup(ref.pgid, 'SIGKILL') || pids.length === 0) return undefined;
+  return `killed the processes left in its group ${ref.pgid} (pid ${pids.join(', ')})`;
 }
 
 function readExitCode(file: string): number | undefined {
