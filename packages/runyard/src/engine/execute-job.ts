@@ -1,6 +1,8 @@
 import type { JobDefinition } from '../definitions/job.js';
 import { validateTags } from '../definitions/job.js';
+import { recordExecutionPlan } from '../events/execution-plan.js';
 import type { RunEvent } from '../events/run-event.js';
+import { endStepsWithRun } from '../events/step-end.js';
 import { Instance } from '../instance/instance.js';
 import type { RunOrigin, RunRecord } from '../runs/run-record.js';
 import type { RunStatus } from '../runs/run-status.js';
@@ -81,7 +83,10 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
       result = await executeRun({
         storage: instance.storage,
         run: created,
-        job,
+        job: async () => {
+          await recordExecutionPlan(instance.storage, created.runId, job);
+          return job;
+        },
         startFrom: ['NOT_STARTED'],
         signal: options.signal,
         io: options.io,
@@ -94,6 +99,7 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
     } finally {
       await heartbeat?.stop();
     }
+    if (result.started) await endStepsWithRun(instance.storage, result.run);
     const run = result.run ?? created;
     const outputs = result.started ? result.outcome.outputs : new Map<string, unknown>();
     return {

@@ -2,7 +2,9 @@ import { hostname } from 'node:os';
 import { executeRun } from '../engine/run-execution.js';
 import { RunNotFoundError } from '../errors.js';
 import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
+import { recordExecutionPlan } from '../events/execution-plan.js';
 import type { RunEvent } from '../events/run-event.js';
+import { endOpenSteps, endStepsWithRun } from '../events/step-end.js';
 import type { Instance } from '../instance/instance.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
@@ -95,7 +97,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
       // RUN_START is recorded as early as the worker can, and a refused worker never needs it.
       job: async () => {
         const { loadCodeLocation } = await import('../code-location/load-code-location.js');
-        return (await loadCodeLocation(codeLocation)).getJob(run.jobName);
+        const job = (await loadCodeLocation(codeLocation)).getJob(run.jobName);
+        await recordExecutionPlan(storage, runId, job);
+        return job;
       },
       codeLocation,
       startFrom: ['STARTING'],
@@ -106,6 +110,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
       onEvent: options.onEvent,
     });
     if (!result.started) return refuse(instance, run, me, `the run is ${result.run?.status ?? 'gone'}`);
+    await endStepsWithRun(storage, result.run);
     return { exitCode: result.run.status === 'SUCCESS' ? 0 : 1, run: result.run };
   } finally {
     clearTimeout(giveUpTimer);
@@ -157,6 +162,7 @@ async function giveUp(instance: Instance, runId: string, signal: NodeJS.Signals)
       },
       { from: ['STARTED', 'CANCELING'] },
     );
+    await endOpenSteps(instance.storage, runId, 'abandoned', `it did not stop within the cancel wait after ${signal}`);
   } catch (error) {
     process.stderr.write(`runyard worker: could not record the cancel: ${formatErrorChain(toErrorInfo(error))}\n`);
   }

@@ -1,5 +1,6 @@
 import { formatErrorChain, toErrorInfo } from '../../events/error-info.js';
 import type { NewRunEvent } from '../../events/run-event.js';
+import { endOpenSteps } from '../../events/step-end.js';
 import type { ManagedRunLauncher } from '../../launcher/managed-run-launcher.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import type { Storage } from '../../storage/storage.js';
@@ -46,6 +47,7 @@ export async function failRun(ctx: ActionContext, run: RunRecord, action: Action
   );
   if (!result.applied) return false;
   ctx.log(`run ${run.runId} FAILURE: ${action.reason}`);
+  await endOpenSteps(ctx.storage, run.runId, 'failed', action.reason);
   await stopWorker(ctx, result.run, action.monitoring);
   return true;
 }
@@ -110,6 +112,7 @@ export async function cancelStuckRun(ctx: ActionContext, run: RunRecord, action:
   );
   if (!result.applied) return false;
   ctx.log(`run ${run.runId} CANCELED: ${action.reason}`);
+  await endOpenSteps(ctx.storage, run.runId, 'cancelled', action.reason);
   await stopWorker(ctx, result.run, action.monitoring);
   return true;
 }
