@@ -84,7 +84,11 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
         storage: instance.storage,
         run: created,
         job: async () => {
-          await recordExecutionPlan(instance.storage, created.runId, job);
+          const plan = await recordExecutionPlan(instance.storage, created.runId, job);
+          if (plan) {
+            events.push(plan);
+            options.onEvent?.(plan);
+          }
           return job;
         },
         startFrom: ['NOT_STARTED'],

@@ -1,5 +1,6 @@
 import type { JobDefinition } from '../definitions/job.js';
 import type { Storage } from '../storage/storage.js';
+import type { RunEvent } from './run-event.js';
 import { EXECUTION_PLAN_DATA_KEY } from './step-stats.js';
 
 /**
@@ -7,10 +8,14 @@ import { EXECUTION_PLAN_DATA_KEY } from './step-stats.js';
  * the steps that never started as "not started" long after the code location has changed. A
  * bookkeeping event: a failure to write it is reported and the run goes on.
  */
-export async function recordExecutionPlan(storage: Storage, runId: string, job: JobDefinition): Promise<void> {
+export async function recordExecutionPlan(
+  storage: Storage,
+  runId: string,
+  job: JobDefinition,
+): Promise<RunEvent | undefined> {
   const steps = [...job.graph.steps.keys()];
   try {
-    await storage.events.appendEvents([
+    const [event] = await storage.events.appendEvents([
       {
         runId,
         type: 'ENGINE_EVENT',
@@ -19,7 +24,9 @@ export async function recordExecutionPlan(storage: Storage, runId: string, job: 
         data: { [EXECUTION_PLAN_DATA_KEY]: steps },
       },
     ]);
+    return event;
   } catch (error) {
     process.stderr.write(`runyard: could not record the execution plan: ${(error as Error).message}\n`);
+    return undefined;
   }
 }

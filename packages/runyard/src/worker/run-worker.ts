@@ -98,7 +98,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
       job: async () => {
         const { loadCodeLocation } = await import('../code-location/load-code-location.js');
         const job = (await loadCodeLocation(codeLocation)).getJob(run.jobName);
-        await recordExecutionPlan(storage, runId, job);
+        const plan = await recordExecutionPlan(storage, runId, job);
+        if (plan) options.onEvent?.(plan);
         return job;
       },
       codeLocation,
