@@ -85,7 +85,8 @@ export class RunHeartbeat {
       target: this.#options.target,
       intervalMs: this.#options.intervalMs,
     };
-    const thread = new Worker(THREAD_FILE, { workerData });
+    // A small young generation: the thread allocates little, and the default one is most of its cost.
+    const thread = new Worker(THREAD_FILE, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     thread.unref();
     this.#thread = thread;
     thread.on('message', (message: FromHeartbeatThread) => {
