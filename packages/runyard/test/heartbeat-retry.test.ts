@@ -54,7 +54,7 @@ describe('the heartbeat thread retries a beat storage refused, and goes on', () 
              BEGIN SELECT RAISE(ABORT, 'storage refused the heartbeat'); END`);
     try {
       await waitUntil('failed beats', () =>
-        lines.some((l) => l === 'heartbeat failed 1 time(s) in a row, retrying: storage refused the heartbeat'),
+        lines.some((l) => l === 'heartbeat failed 2 time(s) in a row, retrying: storage refused the heartbeat'),
       );
     } finally {
       db.exec('DROP TRIGGER refuse_heartbeat');

@@ -90,9 +90,11 @@ export class RunHeartbeat {
     thread.unref();
     this.#thread = thread;
     thread.on('message', (message: FromHeartbeatThread) => {
-      if (message.type === 'beat-failed' && (message.failures === 1 || message.failures % 10 === 0))
+      // One failed beat, retried 100 ms later, is not worth a line (it may be the last beat racing
+      // the run's end); a second one in a row is.
+      if (message.type === 'beat-failed' && (message.failures === 2 || message.failures % 10 === 0))
         this.#log(`heartbeat failed ${message.failures} time(s) in a row, retrying: ${message.message}`);
-      else if (message.type === 'beat-recovered')
+      else if (message.type === 'beat-recovered' && message.failures >= 2)
         this.#log(`heartbeat written again after ${message.failures} failure(s)`);
     });
     thread.on('error', (error) => this.#log(`the heartbeat thread failed: ${error.message}`));
@@ -121,7 +123,7 @@ export class RunHeartbeat {
         await writeHeartbeat(this.#options.storage, this.#options.target);
       } catch (error) {
         next = failures + 1;
-        if (next === 1) this.#log(`heartbeat failed, retrying: ${(error as Error).message}`);
+        if (next === 2) this.#log(`heartbeat failed twice in a row, retrying: ${(error as Error).message}`);
       }
       if (!this.#stopping) this.#useEventLoop(next);
     }, delay);
