@@ -3,3 +3,4 @@
  * not rely on: no stability promise.
  */
 export { loadSqliteDriver, NAPI_DRIVER_PACKAGE, type SqliteDriver } from './storage/sqlite/sqlite-driver.js';
+export { RunHeartbeat, type RunHeartbeatOptions } from './worker/heartbeat/run-heartbeat.js';

@@ -10,6 +10,7 @@ export class StepProgress {
   readonly #done = new Set<string>();
   readonly #failed = new Set<string>();
   readonly #skipped = new Set<string>();
+  readonly #cancelled = new Set<string>();
   readonly #live: boolean;
   #shown = false;
 
@@ -41,10 +42,19 @@ export class StepProgress {
       paint(`${this.#failed.size} failed`, this.#failed.size ? 'red' : 'gray', color),
     ];
     if (this.#skipped.size) parts.push(`${this.#skipped.size} skipped`);
+    if (this.#cancelled.size) parts.push(`${this.#cancelled.size} cancelled`);
     return `steps: ${parts.join(' · ')}`;
   }
 
   #count(event: RunEvent): void {
+    // A finished run has no running step: those still counted as running ended with it (their own
+    // end events are written just after the run's, when the follower may have stopped reading).
+    if (event.type === 'RUN_FAILURE' || event.type === 'RUN_CANCELED' || event.type === 'RUN_SUCCESS') {
+      const into = event.type === 'RUN_CANCELED' ? this.#cancelled : this.#failed;
+      for (const step of this.#running) into.add(step);
+      this.#running.clear();
+      return;
+    }
     const key = event.stepKey;
     if (!key) return;
     switch (event.type) {
@@ -58,7 +68,8 @@ export class StepProgress {
         break;
       case 'STEP_FAILURE':
         this.#running.delete(key);
-        this.#failed.add(key);
+        if (event.data?.stepEnd === 'cancelled') this.#cancelled.add(key);
+        else if (!this.#cancelled.has(key)) this.#failed.add(key);
         break;
       case 'STEP_SKIPPED':
         this.#skipped.add(key);

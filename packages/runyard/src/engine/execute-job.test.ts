@@ -37,6 +37,7 @@ describe('executeJob', () => {
     expect(result.outputFor('greet')).toBe('hello yard');
     expect(types(result.events)).toEqual([
       'RUN_START',
+      'ENGINE_EVENT',
       'STEP_START:name',
       'LOG:name',
       'STEP_OUTPUT:name',
@@ -133,6 +134,7 @@ describe('executeJob', () => {
     expect(attempts).toEqual([1, 2, 3]);
     expect(types(result.events)).toEqual([
       'RUN_START',
+      'ENGINE_EVENT',
       'STEP_START:flaky',
       'STEP_UP_FOR_RETRY:flaky',
       'STEP_RESTARTED:flaky',

@@ -1,9 +1,12 @@
 import type { JobDefinition } from '../definitions/job.js';
 import { validateTags } from '../definitions/job.js';
+import { recordExecutionPlan } from '../events/execution-plan.js';
 import type { RunEvent } from '../events/run-event.js';
+import { endStepsWithRun } from '../events/step-end.js';
 import { Instance } from '../instance/instance.js';
 import type { RunOrigin, RunRecord } from '../runs/run-record.js';
 import type { RunStatus } from '../runs/run-status.js';
+import { RunHeartbeat } from '../worker/heartbeat/run-heartbeat.js';
 import type { IOManager } from './io-manager.js';
 import { type RunConfig, validateRunConfig } from './run-config.js';
 import { executeRun } from './run-execution.js';
@@ -27,6 +30,12 @@ export interface ExecuteJobOptions {
    * steps in other processes. Default: the origin's code location, when an origin is given.
    */
   readonly codeLocation?: string;
+  /**
+   * Heartbeat into storage while the run executes, from a thread (as a run worker does), so run
+   * monitoring fails the run if this process dies. Needs a persistent `instance`; `runyard job
+   * execute` sets it.
+   */
+  readonly heartbeat?: boolean;
 }
 
 export interface ExecuteJobResult {
@@ -58,20 +67,43 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
       tags,
       origin: options.origin ?? { codeLocation: '<in-process>', source: 'api' },
     });
+    const heartbeat =
+      options.heartbeat && !instance.ephemeral
+        ? await RunHeartbeat.start({
+            storage: instance.storage,
+            serializedInstance: instance.serialize(),
+            target: { runId: created.runId },
+            intervalMs: instance.config.runWorker.heartbeatIntervalSeconds * 1000,
+            log: (line) => process.stderr.write(`runyard: ${line}\n`),
+          })
+        : undefined;
     const events: RunEvent[] = [];
-    const result = await executeRun({
-      storage: instance.storage,
-      run: created,
-      job,
-      startFrom: ['NOT_STARTED'],
-      signal: options.signal,
-      io: options.io,
-      codeLocation: options.codeLocation ?? options.origin?.codeLocation,
-      onEvent: (event) => {
-        events.push(event);
-        options.onEvent?.(event);
-      },
-    });
+    let result: Awaited<ReturnType<typeof executeRun>>;
+    try {
+      result = await executeRun({
+        storage: instance.storage,
+        run: created,
+        job: async () => {
+          const plan = await recordExecutionPlan(instance.storage, created.runId, job);
+          if (plan) {
+            events.push(plan);
+            options.onEvent?.(plan);
+          }
+          return job;
+        },
+        startFrom: ['NOT_STARTED'],
+        signal: options.signal,
+        io: options.io,
+        codeLocation: options.codeLocation ?? options.origin?.codeLocation,
+        onEvent: (event) => {
+          events.push(event);
+          options.onEvent?.(event);
+        },
+      });
+    } finally {
+      await heartbeat?.stop();
+    }
+    if (result.started) await endStepsWithRun(instance.storage, result.run);
     const run = result.run ?? created;
     const outputs = result.started ? result.outcome.outputs : new Map<string, unknown>();
     return {

@@ -1,6 +1,18 @@
 import type { RunEvent } from './run-event.js';
 
-export type StepStatus = 'RUNNING' | 'UP_FOR_RETRY' | 'SUCCESS' | 'FAILURE' | 'SKIPPED';
+/**
+ * A step's state. NOT_STARTED: in the run's execution plan, never started. CANCELED and ABANDONED:
+ * the run ended while the step ran (it was cancelled; it was left running by a worker that gave up).
+ */
+export type StepStatus =
+  | 'NOT_STARTED'
+  | 'RUNNING'
+  | 'UP_FOR_RETRY'
+  | 'SUCCESS'
+  | 'FAILURE'
+  | 'SKIPPED'
+  | 'CANCELED'
+  | 'ABANDONED';
 
 export interface StepStats {
   readonly stepKey: string;
@@ -8,40 +20,106 @@ export interface StepStats {
   readonly attempts: number;
   readonly startTime?: number;
   readonly endTime?: number;
+  /** Why a step that was running when its run ended was ended with it. */
+  readonly endReason?: string;
 }
 
-/** Each step's state as its events tell it, in the order steps first appear. */
+/**
+ * How a step that was still running ended with its run: `failed` (the run failed under it: its
+ * worker died, monitoring failed the run), `cancelled` (the run was cancelled or terminated),
+ * `abandoned` (the worker gave up waiting for it to stop and left it running). See step-end.ts.
+ */
+export type StepEndKind = 'failed' | 'cancelled' | 'abandoned';
+
+/** The STEP_FAILURE data key that marks an end written for the run's end, not by the step itself. */
+export const STEP_END_DATA_KEY = 'stepEnd';
+
+/** The ENGINE_EVENT data key under which a run's execution plan (its step keys, in order) is recorded. */
+export const EXECUTION_PLAN_DATA_KEY = 'executionPlan';
+
+/** The event types `stepStatsFromEvents` reads: ask storage for these only. */
+export const STEP_STATS_EVENT_TYPES = [
+  'STEP_START',
+  'STEP_RESTARTED',
+  'STEP_UP_FOR_RETRY',
+  'STEP_SUCCESS',
+  'STEP_FAILURE',
+  'STEP_SKIPPED',
+  'RUN_SUCCESS',
+  'RUN_FAILURE',
+  'RUN_CANCELED',
+  'ENGINE_EVENT',
+] as const;
+
+type Mutable = { -readonly [K in keyof StepStats]: StepStats[K] };
+
+const BY_KIND: Record<StepEndKind, StepStatus> = { failed: 'FAILURE', cancelled: 'CANCELED', abandoned: 'ABANDONED' };
+
+/**
+ * Each step's state as its events tell it: the steps of the execution plan first (in plan order),
+ * then any other step in the order it first appears. A finished run has no running step: a step
+ * still open at the run's end event ends there (the run's end-of-step events, written just after,
+ * give the reason; runs from before those existed still read right).
+ */
 export function stepStatsFromEvents(events: readonly RunEvent[]): StepStats[] {
-  const stats = new Map<string, { -readonly [K in keyof StepStats]: StepStats[K] }>();
+  const stats = new Map<string, Mutable>();
+  const ensure = (key: string): Mutable => {
+    let s = stats.get(key);
+    if (!s) {
+      s = { stepKey: key, status: 'NOT_STARTED', attempts: 0 };
+      stats.set(key, s);
+    }
+    return s;
+  };
   for (const event of events) {
     const key = event.stepKey;
-    if (!key) continue;
-    let s = stats.get(key);
-    const ensure = () => {
-      if (!s) {
-        s = { stepKey: key, status: 'RUNNING', attempts: 0 };
-        stats.set(key, s);
-      }
-      return s;
-    };
     switch (event.type) {
+      case 'ENGINE_EVENT': {
+        const plan = event.data?.[EXECUTION_PLAN_DATA_KEY];
+        if (Array.isArray(plan)) for (const step of plan) if (typeof step === 'string') ensure(step);
+        break;
+      }
+      case 'RUN_SUCCESS':
+      case 'RUN_FAILURE':
+      case 'RUN_CANCELED':
+        for (const s of stats.values()) {
+          if (s.status !== 'RUNNING' && s.status !== 'UP_FOR_RETRY') continue;
+          s.status = event.type === 'RUN_CANCELED' ? 'CANCELED' : 'FAILURE';
+          s.endTime = event.timestamp;
+        }
+        break;
       case 'STEP_START':
       case 'STEP_RESTARTED': {
-        const st = ensure();
+        if (!key) break;
+        const st = ensure(key);
         st.status = 'RUNNING';
         st.attempts += 1;
         st.startTime ??= event.timestamp;
+        st.endTime = undefined;
         break;
       }
       case 'STEP_UP_FOR_RETRY':
-        ensure().status = 'UP_FOR_RETRY';
+        if (key) ensure(key).status = 'UP_FOR_RETRY';
         break;
       case 'STEP_SUCCESS':
-      case 'STEP_FAILURE':
-      case 'STEP_SKIPPED': {
-        const st = ensure();
-        st.status = event.type === 'STEP_SUCCESS' ? 'SUCCESS' : event.type === 'STEP_FAILURE' ? 'FAILURE' : 'SKIPPED';
-        st.endTime = event.timestamp;
+      case 'STEP_SKIPPED':
+        if (!key) break;
+        ensure(key).status = event.type === 'STEP_SUCCESS' ? 'SUCCESS' : 'SKIPPED';
+        ensure(key).endTime = event.timestamp;
+        break;
+      case 'STEP_FAILURE': {
+        if (!key) break;
+        const st = ensure(key);
+        const kind = event.data?.[STEP_END_DATA_KEY] as StepEndKind | undefined;
+        if (kind && BY_KIND[kind]) {
+          // Written when the run ended: the step ended then at the latest.
+          st.status = BY_KIND[kind];
+          st.endTime = Math.min(st.endTime ?? event.timestamp, event.timestamp);
+          st.endReason = typeof event.data?.reason === 'string' ? event.data.reason : event.message;
+        } else {
+          st.status = 'FAILURE';
+          st.endTime = event.timestamp;
+        }
         break;
       }
       default:

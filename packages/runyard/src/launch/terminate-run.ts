@@ -1,4 +1,5 @@
 import { RunNotFoundError, RunyardError } from '../errors.js';
+import { endOpenSteps } from '../events/step-end.js';
 import type { ManagedRunLauncher } from '../launcher/managed-run-launcher.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { isTerminalStatus } from '../runs/run-status.js';
@@ -103,6 +104,8 @@ async function stopWorker(
     { from: ['CANCELING'], statusReason: stop.escalated ? 'terminated; the worker was killed' : 'terminated' },
   );
   const after = done.applied ? done.run : ((await storage.runs.getRun(runId)) as RunRecord);
+  if (after.status === 'CANCELED')
+    await endOpenSteps(storage, runId, 'cancelled', `the run was terminated: ${stop.detail}`);
   return {
     run: after,
     changed: true,
@@ -124,5 +127,6 @@ async function forceCancel(storage: Storage, launcher: ManagedRunLauncher, runId
   const run = marked.applied ? marked.run : ((await storage.runs.getRun(runId)) as RunRecord);
   // Marked first so nothing waits on a worker that may hang; killed right after so nothing runs on.
   const stop = await launcher.terminate(run, { graceMs: 0 });
+  if (run.status === 'CANCELED') await endOpenSteps(storage, runId, 'cancelled', 'the run was terminated by force');
   return { run, changed: true, escalated: stop.stopped, message: `run ${runId} ${run.status}: ${stop.detail}` };
 }

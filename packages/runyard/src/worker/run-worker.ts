@@ -2,13 +2,17 @@ import { hostname } from 'node:os';
 import { executeRun } from '../engine/run-execution.js';
 import { RunNotFoundError } from '../errors.js';
 import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
+import { recordExecutionPlan } from '../events/execution-plan.js';
 import type { RunEvent } from '../events/run-event.js';
+import { endOpenSteps, endStepsWithRun } from '../events/step-end.js';
 import type { Instance } from '../instance/instance.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
 import { completedStepsForRun } from './completed-steps.js';
+import { RunHeartbeat } from './heartbeat/run-heartbeat.js';
 import { takeWorkerLease } from './launch-fence.js';
 import { createRunIOManager } from './run-io-manager.js';
+import { recordSignalCancel } from './signal-cancel.js';
 
 export interface RunWorkerOptions {
   readonly instance: Instance;
@@ -54,19 +58,24 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
   if (!options.resume && run.status !== 'STARTING')
     return refuse(instance, run, me, `the run is ${run.status}, not STARTING`);
 
-  const heartbeat = async () => {
-    await storage.runs.updateRun(runId, { workerHeartbeatAt: Date.now() });
-    await storage.daemon.acquireLease(leaseName, me, leaseTtlMs);
-  };
-  await heartbeat();
-  const timer = setInterval(() => void heartbeat().catch(() => undefined), heartbeatMs);
-  timer.unref();
+  // From a thread of its own: an op that blocks this event loop must not look like a dead worker.
+  const heartbeat = await RunHeartbeat.start({
+    storage,
+    serializedInstance: instance.ephemeral ? undefined : instance.serialize(),
+    target: { runId, lease: { name: leaseName, holder: me, ttlMs: leaseTtlMs } },
+    intervalMs: heartbeatMs,
+  });
 
   const controller = new AbortController();
   let giveUpTimer: NodeJS.Timeout | undefined;
+  let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) return;
-    controller.abort(new Error(`the run worker received ${signal}`));
+    if (controller.signal.aborted || signalled) return;
+    signalled = true;
+    // The reason is stored before the steps are stopped, so it comes before RUN_CANCELED.
+    void recordSignalCancel(storage, runId, signal).then(() =>
+      controller.abort(new Error(`the run worker received ${signal}`)),
+    );
     // Ops that ignore the abort must not keep the run from ending CANCELED.
     giveUpTimer = setTimeout(
       () => void giveUp(instance, runId, signal),
@@ -89,7 +98,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
       // RUN_START is recorded as early as the worker can, and a refused worker never needs it.
       job: async () => {
         const { loadCodeLocation } = await import('../code-location/load-code-location.js');
-        return (await loadCodeLocation(codeLocation)).getJob(run.jobName);
+        const job = (await loadCodeLocation(codeLocation)).getJob(run.jobName);
+        const plan = await recordExecutionPlan(storage, runId, job);
+        if (plan) options.onEvent?.(plan);
+        return job;
       },
       codeLocation,
       startFrom: ['STARTING'],
@@ -100,10 +112,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
       onEvent: options.onEvent,
     });
     if (!result.started) return refuse(instance, run, me, `the run is ${result.run?.status ?? 'gone'}`);
+    await endStepsWithRun(storage, result.run);
     return { exitCode: result.run.status === 'SUCCESS' ? 0 : 1, run: result.run };
   } finally {
     clearTimeout(giveUpTimer);
-    clearInterval(timer);
+    await heartbeat.stop();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     await storage.daemon.releaseLease(leaseName, me).catch(() => undefined);
@@ -151,6 +164,7 @@ async function giveUp(instance: Instance, runId: string, signal: NodeJS.Signals)
       },
       { from: ['STARTED', 'CANCELING'] },
     );
+    await endOpenSteps(instance.storage, runId, 'abandoned', `it did not stop within the cancel wait after ${signal}`);
   } catch (error) {
     process.stderr.write(`runyard worker: could not record the cancel: ${formatErrorChain(toErrorInfo(error))}\n`);
   }

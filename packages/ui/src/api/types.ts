@@ -56,7 +56,17 @@ export interface RunEvent {
   error?: ErrorInfo | null;
 }
 
-export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCESS' | 'FAILURE' | 'SKIPPED' | 'UP_FOR_RETRY';
+/** NOT_STARTED: planned, never started; CANCELED, ABANDONED: still running when the run ended (see endReason). */
+export type StepStatus =
+  | 'PENDING'
+  | 'NOT_STARTED'
+  | 'RUNNING'
+  | 'SUCCESS'
+  | 'FAILURE'
+  | 'SKIPPED'
+  | 'UP_FOR_RETRY'
+  | 'CANCELED'
+  | 'ABANDONED';
 
 export interface StepSummary {
   stepKey: string;
@@ -65,6 +75,8 @@ export interface StepSummary {
   endTime?: number | null;
   attempts: number;
   error?: ErrorInfo | null;
+  /** Why a step that was running when the run ended was ended with it. */
+  endReason?: string | null;
 }
 
 export interface JobStep {

@@ -43,7 +43,7 @@ export function RunTimeline({ steps, now, runStart, runEnd, selected, onSelect }
           data-testid={`timeline-step-${bar.stepKey}`}
           data-status={bar.status}
           onClick={() => onSelect?.(selected === bar.stepKey ? null : bar.stepKey)}
-          title={`${bar.stepKey}: ${bar.status}${bar.attempts > 1 ? ` after ${bar.attempts} attempts` : ''}`}
+          title={`${bar.stepKey}: ${bar.status}${bar.attempts > 1 ? ` after ${bar.attempts} attempts` : ''}${bar.endReason ? ` (${bar.endReason})` : ''}`}
         >
           <span className="timeline-label mono">{bar.stepKey}</span>
           <span className="timeline-track">

@@ -23,6 +23,7 @@ export function statusTone(status: string): 'ok' | 'bad' | 'busy' | 'wait' | 'of
     case 'SUCCESS':
       return 'ok';
     case 'FAILURE':
+    case 'ABANDONED':
       return 'bad';
     case 'STARTED':
     case 'STARTING':

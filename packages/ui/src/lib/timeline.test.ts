@@ -54,6 +54,19 @@ describe('layoutTimeline', () => {
     expect(layout.bars[2]!.leftPct).toBeUndefined();
   });
 
+  it('draws no running bar on a finished run: a step left open ends with the run, not at now', () => {
+    const layout = layoutTimeline([step('a', 'RUNNING', 1000), step('b', 'NOT_STARTED')], {
+      now: 60_000,
+      runStart: 1000,
+      runEnd: 18_000,
+    });
+    expect(layout.end).toBe(18_000);
+    const [a, b] = layout.bars;
+    expect(a).toMatchObject({ stepKey: 'a', running: false, durationMs: 17_000, leftPct: 0, widthPct: 100 });
+    expect(b).toMatchObject({ stepKey: 'b', status: 'NOT_STARTED', running: false });
+    expect(b!.leftPct).toBeUndefined();
+  });
+
   it('returns an empty axis when nothing has started', () => {
     const layout = layoutTimeline([step('a', 'PENDING')], { now: 5 });
     expect(layout.ticks).toEqual([]);

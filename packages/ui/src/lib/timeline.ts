@@ -13,6 +13,7 @@ export interface TimelineBar {
   widthPct?: number;
   durationMs?: number;
   running: boolean;
+  endReason?: string;
 }
 
 export interface TimelineTick {
@@ -62,8 +63,11 @@ export function layoutTimeline(steps: readonly StepSummary[], opts: TimelineOpti
   if (!Number.isFinite(start)) {
     return { start: opts.now, end: opts.now, bars: steps.map(unplaced), ticks: [] };
   }
-  const stepEnd = (s: StepSummary) => s.endTime ?? (isOpen(s) ? opts.now : s.startTime!);
-  const anyOpen = started.some((s) => s.endTime == null && isOpen(s));
+  // A finished run has no running step: one the server left open ends with the run, not at "now".
+  const finished = opts.runEnd != null;
+  const stillRunning = (s: StepSummary) => s.endTime == null && isOpen(s) && !finished;
+  const stepEnd = (s: StepSummary) => s.endTime ?? (isOpen(s) ? (opts.runEnd ?? opts.now) : s.startTime!);
+  const anyOpen = started.some(stillRunning);
   let end = opts.runEnd ?? (anyOpen ? opts.now : Math.max(start, ...started.map(stepEnd)));
   // A finished run ends when its last step ends at the latest; an open one is still growing.
   end = Math.max(end, ...started.map(stepEnd));
@@ -83,7 +87,8 @@ export function layoutTimeline(steps: readonly StepSummary[], opts: TimelineOpti
       leftPct: left,
       widthPct: width,
       durationMs: e - s.startTime,
-      running: s.endTime == null && isOpen(s),
+      running: stillRunning(s),
+      ...(s.endReason ? { endReason: s.endReason } : {}),
     };
   });
 

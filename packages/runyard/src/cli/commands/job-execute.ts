@@ -28,6 +28,8 @@ export default async function jobExecute(_args: string[], opts: Record<string, u
       tags,
       instance,
       signal: controller.signal,
+      // So run monitoring fails the run if this process is killed, as it would a launched run's worker.
+      heartbeat: true,
       origin: { codeLocation: location.path, source: 'cli' },
       onEvent: (event) => process.stdout.write(`${formatEvent(event, { json })}\n`),
     });

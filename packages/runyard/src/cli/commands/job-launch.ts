@@ -1,4 +1,5 @@
 import { loadCodeLocation } from '../../code-location/load-code-location.js';
+import { watchWaitedRun } from '../../daemon/monitoring/watch-waited-run.js';
 import { newRunForJob } from '../../launch/submit-run.js';
 import { followRun } from '../../runs/follow-run.js';
 import { EXIT } from '../cli-error.js';
@@ -36,11 +37,19 @@ export default async function jobLaunch(_args: string[], opts: Record<string, un
     const stop = new AbortController();
     const onInterrupt = () => stop.abort();
     process.once('SIGINT', onInterrupt);
+    // With no daemon running, nobody else would notice a dead worker: the wait checks it itself.
+    const watching = new AbortController();
+    const watch = watchWaitedRun(instance, submitted.runId, {
+      signal: AbortSignal.any([stop.signal, watching.signal]),
+      log: (line) => process.stderr.write(`runyard: ${line}\n`),
+    });
     const run = await followRun(instance.storage, submitted.runId, {
       signal: stop.signal,
       onEvent: (event) =>
         json ? process.stdout.write(`${formatEvent(event, { json })}\n`) : progress.print(formatEvent(event), event),
     });
+    watching.abort();
+    await watch;
     process.off('SIGINT', onInterrupt);
     progress.end();
     if (!run) return EXIT.failed;

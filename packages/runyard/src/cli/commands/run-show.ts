@@ -36,7 +36,15 @@ export default async function runShow(args: string[], opts: Record<string, unkno
       s.stepKey,
       paint(
         s.status,
-        s.status === 'SUCCESS' ? 'green' : s.status === 'FAILURE' ? 'red' : s.status === 'SKIPPED' ? 'yellow' : 'blue',
+        s.status === 'SUCCESS'
+          ? 'green'
+          : s.status === 'FAILURE' || s.status === 'ABANDONED'
+            ? 'red'
+            : s.status === 'SKIPPED' || s.status === 'CANCELED'
+              ? 'yellow'
+              : s.status === 'NOT_STARTED'
+                ? 'gray'
+                : 'blue',
       ),
       String(s.attempts),
       formatDuration(s.startTime !== undefined && s.endTime !== undefined ? s.endTime - s.startTime : undefined),

@@ -1,8 +1,10 @@
 import { formatErrorChain, toErrorInfo } from '../../events/error-info.js';
 import type { NewRunEvent } from '../../events/run-event.js';
+import { endOpenSteps } from '../../events/step-end.js';
 import type { ManagedRunLauncher } from '../../launcher/managed-run-launcher.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import type { Storage } from '../../storage/storage.js';
+import { describeInProcessRun, isInProcessRun } from './in-process-run.js';
 import { type MonitoringAction, RESUME_ATTEMPT_TAG } from './monitoring-action.js';
 
 export interface ActionContext {
@@ -45,6 +47,7 @@ export async function failRun(ctx: ActionContext, run: RunRecord, action: Action
   );
   if (!result.applied) return false;
   ctx.log(`run ${run.runId} FAILURE: ${action.reason}`);
+  await endOpenSteps(ctx.storage, run.runId, 'failed', action.reason);
   await stopWorker(ctx, result.run, action.monitoring);
   return true;
 }
@@ -109,6 +112,7 @@ export async function cancelStuckRun(ctx: ActionContext, run: RunRecord, action:
   );
   if (!result.applied) return false;
   ctx.log(`run ${run.runId} CANCELED: ${action.reason}`);
+  await endOpenSteps(ctx.storage, run.runId, 'cancelled', action.reason);
   await stopWorker(ctx, result.run, action.monitoring);
   return true;
 }
@@ -142,6 +146,7 @@ export async function beginMaxRuntimeTermination(
 
 /** The launcher's account of the worker, for a reason: never throws. */
 export async function describeWorker(launcher: ManagedRunLauncher, run: RunRecord): Promise<string> {
+  if (isInProcessRun(run)) return describeInProcessRun(run);
   if (!run.worker) return `no worker was recorded for the run (${launcher.name} never said where it started one)`;
   const info = await launcher.debugInfo(run);
   return info?.trim() || `${launcher.name} gave no debug info`;
@@ -149,6 +154,8 @@ export async function describeWorker(launcher: ManagedRunLauncher, run: RunRecor
 
 /** Whenever monitoring ends a run, the launcher stops whatever is left of its worker, at once. */
 async function stopWorker(ctx: ActionContext, run: RunRecord, rule: string): Promise<void> {
+  // A run executed in process has no worker a launcher could stop.
+  if (isInProcessRun(run)) return;
   try {
     const stop = await ctx.launcher.terminate(run, { graceMs: 0 });
     await engineEvent(ctx, run.runId, `run monitoring stopped the worker: ${stop.detail}`, 'info', {

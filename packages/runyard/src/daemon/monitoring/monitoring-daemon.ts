@@ -12,6 +12,7 @@ import { checkInterruptedLaunch } from './check-interrupted-launch.js';
 import { checkMaxRuntime } from './check-max-runtime.js';
 import { checkStartedRun } from './check-started-run.js';
 import { checkStartingRun } from './check-starting-run.js';
+import { isInProcessRun } from './in-process-run.js';
 import { type MonitoringAction, RESUME_ATTEMPT_TAG } from './monitoring-action.js';
 import {
   type ActionContext,
@@ -138,10 +139,13 @@ export class MonitoringDaemon implements Daemon {
   }
 
   async #monitorStarted(actx: ActionContext, listed: RunRecord, heartbeatsTrusted: boolean): Promise<void> {
-    // A run executed in process (`runyard job execute`) has no worker to watch: its process is the CLI.
-    if (!listed.worker || this.#terminating.has(listed.runId)) return;
+    if (this.#terminating.has(listed.runId)) return;
+    // A run executed in process (`runyard job execute`) has no launcher's worker: its process is the
+    // CLI, which heartbeats like a worker, so heartbeats alone tell (older ones never sent any).
+    const inProcess = isInProcessRun(listed);
+    if (!listed.worker && !inProcess) return;
     const { launcher } = actx;
-    const health = launcher.capabilities.healthCheck ? await launcher.checkHealth(listed) : undefined;
+    const health = !inProcess && launcher.capabilities.healthCheck ? await launcher.checkHealth(listed) : undefined;
     // Asked again after the health check: a worker that finished the run and exited in between, or a
     // resume that replaced the worker, must not be taken for a dead worker of a live run.
     const run = await actx.storage.runs.getRun(listed.runId);
@@ -155,7 +159,7 @@ export class MonitoringDaemon implements Daemon {
         resumedAt,
         heartbeatsTrusted,
         heartbeatTimeoutMs: this.#settings.heartbeatTimeoutSeconds * 1000,
-        canResume: launcher.capabilities.resume,
+        canResume: !inProcess && launcher.capabilities.resume,
         maxResumeAttempts: this.#settings.maxResumeAttempts,
       }) ?? checkMaxRuntime(run, now);
     await this.#act(actx, run, action);

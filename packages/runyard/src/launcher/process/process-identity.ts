@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { groupMembers } from './process-group-state.js';
 
 /**
  * A pid alone is not an identity: after a process exits its pid may be given to another. On Linux
@@ -53,23 +54,6 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
  * group of zombies counts as gone. Where /proc is missing we cannot tell, and trust kill().
  */
 function groupHasLiveMembers(pgid: number): boolean {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return true;
-  }
-  for (const entry of entries) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    // After the command name: state, ppid, pgrp, …
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
-  }
-  return false;
+  const members = groupMembers(pgid);
+  return members === undefined || members.length > 0;
 }

@@ -14,6 +14,7 @@ import type {
   WorkerHealth,
 } from '../run-launcher.js';
 import { workerEnvironment } from '../worker-environment.js';
+import { describeStoppedMembers, groupMembers } from './process-group-state.js';
 import { isOurGroupAlive, processStartTicks, signalGroup } from './process-identity.js';
 
 export interface ProcessRunLauncherConfig {
@@ -131,28 +132,35 @@ export class ProcessRunLauncher extends BaseRunLauncher {
     return { stopped: true, escalated: true, detail };
   }
 
+  /**
+   * The worker's own exit status comes first: the supervising shell records it the moment the
+   * worker ends, while processes the worker started (an op's subprocess) may keep its group alive.
+   * A worker that ended has its group killed here, so nothing of the run runs on without it.
+   */
   override async checkRunWorkerHealth(run: RunRecord): Promise<WorkerHealth> {
     const ref = this.#ref(run);
     if (!ref) return { status: 'NOT_FOUND', reason: 'no worker process was recorded for the run' };
-    if (isOurGroupAlive(ref.pgid, ref.startTicks)) return { status: 'RUNNING' };
     const code = readExitCode(ref.exitFile);
-    if (code === undefined)
-      return { status: 'NOT_FOUND', reason: `worker process ${ref.pid} is gone and left no exit status` };
-    if (code === 0) return { status: 'SUCCESS', exitCode: 0, reason: 'worker exited with code 0' };
-    // A shell reports death by signal N as 128 + N.
-    if (code > 128) {
-      const signal = signalName(code - 128);
-      return { status: 'FAILED', signal, reason: `worker process was killed by ${signal}` };
+    if (code !== undefined) {
+      const health = healthFromExitCode(code);
+      const killed = killLeftovers(ref);
+      return killed ? { ...health, reason: `${health.reason}; ${killed}` } : health;
     }
-    return { status: 'FAILED', exitCode: code, reason: `worker process exited with code ${code}` };
+    if (isOurGroupAlive(ref.pgid, ref.startTicks)) {
+      const stopped = describeStoppedMembers(groupMembers(ref.pgid) ?? []);
+      return stopped ? { status: 'RUNNING', reason: stopped } : { status: 'RUNNING' };
+    }
+    return { status: 'NOT_FOUND', reason: `worker process ${ref.pid} is gone and left no exit status` };
   }
 
   override async debugInfo(run: RunRecord): Promise<string | undefined> {
     const ref = this.#ref(run);
     if (!ref) return undefined;
     const health = await this.checkRunWorkerHealth(run);
+    // A stopped worker is alive but does nothing: say STOPPED, not RUNNING.
+    const stopped = health.status === 'RUNNING' && health.reason !== undefined;
     const lines = [
-      `worker pid ${ref.pid} (process group ${ref.pgid}) on ${ref.host}: ${health.status}${health.reason ? `, ${health.reason}` : ''}`,
+      `worker pid ${ref.pid} (process group ${ref.pgid}) on ${ref.host}: ${stopped ? 'STOPPED' : health.status}${health.reason ? `, ${health.reason}` : ''}`,
     ];
     const tail = tailOf(ref.stderrPath, 20);
     if (tail) lines.push(`last lines of stderr:\n${tail}`);
@@ -187,6 +195,26 @@ async function waitForExit(ref: ProcessWorkerRef, ms: number): Promise<boolean> 
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   return true;
+}
+
+function healthFromExitCode(code: number): WorkerHealth {
+  if (code === 0) return { status: 'SUCCESS', exitCode: 0, reason: 'worker exited with code 0' };
+  // A shell reports death by signal N as 128 + N.
+  if (code > 128) {
+    const signal = signalName(code - 128);
+    return { status: 'FAILED', signal, reason: `worker process was killed by ${signal}` };
+  }
+  return { status: 'FAILED', exitCode: code, reason: `worker process exited with code ${code}` };
+}
+
+/** Kills what is left of an ended worker's group (an op's subprocess, say); says what it killed. */
+function killLeftovers(ref: ProcessWorkerRef): string | undefined {
+  if (!isOurGroupAlive(ref.pgid, ref.startTicks)) return undefined;
+  // The supervising shell may not have exited yet, the instant after it wrote the exit status: it
+  // is killed with the rest, but is no leftover worth a word.
+  const pids = (groupMembers(ref.pgid) ?? []).map((m) => m.pid).filter((pid) => pid !== ref.pid);
+  if (!signalGroup(ref.pgid, 'SIGKILL') || pids.length === 0) return undefined;
+  return `killed the processes left in its group ${ref.pgid} (pid ${pids.join(', ')})`;
 }
 
 function readExitCode(file: string): number | undefined {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RunEvent, RunEventType } from '../../events/run-event.js';
-import { stepStatsFromEvents } from '../../events/step-stats.js';
+import { STEP_STATS_EVENT_TYPES, stepStatsFromEvents } from '../../events/step-stats.js';
 import { findRun } from '../../runs/find-run.js';
 import { isTerminalStatus } from '../../runs/run-status.js';
 import { followRunEvents } from '../follow-run-events.js';
@@ -40,7 +40,7 @@ export function runRoutes(ctx: ServerContext): Hono {
   app.get('/:id', async (c) => {
     const found = await run(c.req.param('id'));
     const events = await storage().events.getEvents(found.runId, {
-      types: ['STEP_START', 'STEP_RESTARTED', 'STEP_UP_FOR_RETRY', 'STEP_SUCCESS', 'STEP_FAILURE', 'STEP_SKIPPED'],
+      types: [...STEP_STATS_EVENT_TYPES],
     });
     const failures = new Map(events.filter((e) => e.type === 'STEP_FAILURE').map((e) => [e.stepKey, e.error]));
     const steps = stepStatsFromEvents(events).map((s) => {

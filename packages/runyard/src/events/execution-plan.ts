@@ -1,0 +1,32 @@
+import type { JobDefinition } from '../definitions/job.js';
+import type { Storage } from '../storage/storage.js';
+import type { RunEvent } from './run-event.js';
+import { EXECUTION_PLAN_DATA_KEY } from './step-stats.js';
+
+/**
+ * Records the run's execution plan (its steps, in order) once the job is loaded, so readers show
+ * the steps that never started as "not started" long after the code location has changed. A
+ * bookkeeping event: a failure to write it is reported and the run goes on.
+ */
+export async function recordExecutionPlan(
+  storage: Storage,
+  runId: string,
+  job: JobDefinition,
+): Promise<RunEvent | undefined> {
+  const steps = [...job.graph.steps.keys()];
+  try {
+    const [event] = await storage.events.appendEvents([
+      {
+        runId,
+        type: 'ENGINE_EVENT',
+        level: 'debug',
+        message: `execution plan: ${steps.length} step${steps.length === 1 ? '' : 's'}: ${steps.join(', ')}`,
+        data: { [EXECUTION_PLAN_DATA_KEY]: steps },
+      },
+    ]);
+    return event;
+  } catch (error) {
+    process.stderr.write(`runyard: could not record the execution plan: ${(error as Error).message}\n`);
+    return undefined;
+  }
+}

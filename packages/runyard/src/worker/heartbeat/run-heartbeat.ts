@@ -1,0 +1,132 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Storage } from '../../storage/storage.js';
+import type {
+  FromHeartbeatThread,
+  HeartbeatTarget,
+  HeartbeatThreadData,
+  ToHeartbeatThread,
+} from './heartbeat-messages.js';
+import { retryDelayMs, writeHeartbeat } from './write-heartbeat.js';
+
+export interface RunHeartbeatOptions {
+  readonly storage: Storage;
+  /**
+   * `Instance.serialize()`, from which the thread opens its own storage connection. Without it (an
+   * ephemeral, in-memory instance) the heartbeats come from this event loop.
+   */
+  readonly serializedInstance?: string;
+  readonly target: HeartbeatTarget;
+  readonly intervalMs: number;
+  /** Where trouble is reported (default: stderr, which is the run's compute log in a worker). */
+  readonly log?: (line: string) => void;
+}
+
+const THREAD_FILE = fileURLToPath(new URL('./heartbeat-thread.js', import.meta.url));
+// A thread that keeps dying (it cannot load, say) is replaced this many times, then the event loop takes over.
+const MAX_RESTARTS = 3;
+const STOP_WAIT_MS = 2_000;
+
+/**
+ * Heartbeats for a run being executed in this process (a run worker, or `runyard job execute`),
+ * from a worker thread that user code cannot block (see heartbeat-thread.ts). The first beat is
+ * written before `start` returns; `stop` ends the thread and closes its storage connection. The
+ * thread never keeps the process alive, and dies with it, so a dead process stops heartbeating.
+ */
+export class RunHeartbeat {
+  readonly #options: RunHeartbeatOptions;
+  readonly #log: (line: string) => void;
+  #thread: Worker | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #restarts = 0;
+  #stopping = false;
+
+  private constructor(options: RunHeartbeatOptions) {
+    this.#options = options;
+    this.#log = options.log ?? ((line) => process.stderr.write(`runyard worker: ${line}\n`));
+  }
+
+  static async start(options: RunHeartbeatOptions): Promise<RunHeartbeat> {
+    const heartbeat = new RunHeartbeat(options);
+    try {
+      await writeHeartbeat(options.storage, options.target);
+    } catch (error) {
+      heartbeat.#log(`could not write the first heartbeat (retrying): ${(error as Error).message}`);
+    }
+    if (options.serializedInstance && existsSync(THREAD_FILE)) heartbeat.#spawn(options.serializedInstance);
+    else heartbeat.#useEventLoop();
+    return heartbeat;
+  }
+
+  /** Whether the beats come from a thread (false: from this event loop, the fallback). */
+  get threaded(): boolean {
+    return this.#thread !== undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#timer);
+    const thread = this.#thread;
+    if (!thread) return;
+    // Held until the thread has closed its storage connection, but not for ever.
+    thread.ref();
+    const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+    thread.postMessage({ type: 'stop' } satisfies ToHeartbeatThread);
+    const kill = setTimeout(() => void thread.terminate(), STOP_WAIT_MS);
+    await exited;
+    clearTimeout(kill);
+    this.#thread = undefined;
+  }
+
+  #spawn(serializedInstance: string): void {
+    const workerData: HeartbeatThreadData = {
+      serializedInstance,
+      target: this.#options.target,
+      intervalMs: this.#options.intervalMs,
+    };
+    // A small young generation: the thread allocates little, and the default one is most of its cost.
+    const thread = new Worker(THREAD_FILE, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+    thread.unref();
+    this.#thread = thread;
+    thread.on('message', (message: FromHeartbeatThread) => {
+      // One failed beat, retried 100 ms later, is not worth a line (it may be the last beat racing
+      // the run's end); a second one in a row is.
+      if (message.type === 'beat-failed' && (message.failures === 2 || message.failures % 10 === 0))
+        this.#log(`heartbeat failed ${message.failures} time(s) in a row, retrying: ${message.message}`);
+      else if (message.type === 'beat-recovered' && message.failures >= 2)
+        this.#log(`heartbeat written again after ${message.failures} failure(s)`);
+    });
+    thread.on('error', (error) => this.#log(`the heartbeat thread failed: ${error.message}`));
+    thread.on('exit', () => {
+      if (this.#stopping || this.#thread !== thread) return;
+      this.#thread = undefined;
+      if (++this.#restarts > MAX_RESTARTS) {
+        this.#log('the heartbeat thread keeps failing; heartbeats now come from the main event loop');
+        this.#useEventLoop();
+        return;
+      }
+      this.#timer = setTimeout(() => {
+        if (!this.#stopping) this.#spawn(serializedInstance);
+      }, this.#options.intervalMs);
+      this.#timer.unref();
+    });
+  }
+
+  /** The fallback: beats from this event loop, retried with backoff like the thread's. */
+  #useEventLoop(failures = 0): void {
+    const delay = failures === 0 ? this.#options.intervalMs : retryDelayMs(failures, this.#options.intervalMs);
+    this.#timer = setTimeout(async () => {
+      if (this.#stopping) return;
+      let next = 0;
+      try {
+        await writeHeartbeat(this.#options.storage, this.#options.target);
+      } catch (error) {
+        next = failures + 1;
+        if (next === 2) this.#log(`heartbeat failed twice in a row, retrying: ${(error as Error).message}`);
+      }
+      if (!this.#stopping) this.#useEventLoop(next);
+    }, delay);
+    this.#timer.unref();
+  }
+}
