@@ -6,6 +6,7 @@ import type { ManagedRunLauncher } from '../../launcher/managed-run-launcher.js'
 import type { RunRecord, WorkerRef } from '../../runs/run-record.js';
 import { IN_PROGRESS_STATUSES } from '../../runs/run-status.js';
 import type { Storage } from '../../storage/storage.js';
+import { isTransientStorageError } from '../../storage/transient-storage-error.js';
 import type { Daemon, DaemonIterationContext } from '../daemon.js';
 import { checkCancelingRun } from './check-canceling-run.js';
 import { checkMaxRuntime } from './check-max-runtime.js';
@@ -61,6 +62,9 @@ export class MonitoringDaemon implements Daemon {
   /** `runId:rule` of reports already written (the event log is asked once per daemon). */
   readonly #reported = new Set<string>();
   #lastIterationAt: number | undefined;
+  /** When storage last answered again after this daemon could not read it (see runIteration). */
+  #storageBackAt: number | undefined;
+  #storageDown = false;
 
   constructor(instance: MonitoredInstance, options: MonitoringDaemonOptions = {}) {
     this.#instance = instance;
@@ -77,12 +81,24 @@ export class MonitoringDaemon implements Daemon {
     const started = this.#now();
     // After a pause of the daemon longer than the heartbeat timeout, every heartbeat looks stale:
     // judge them again next poll, when the workers (paused as well, most likely) have sent one.
+    const heartbeatTimeoutMs = this.#settings.heartbeatTimeoutSeconds * 1000;
+    let runs: RunRecord[];
+    try {
+      runs = await storage.runs.listRuns({ statuses: IN_PROGRESS_STATUSES });
+    } catch (error) {
+      this.#storageDown ||= isTransientStorageError(error);
+      throw error;
+    }
+    if (this.#storageDown) this.#storageBackAt = started;
+    this.#storageDown = false;
+    // A storage outage stopped the workers' heartbeats from being stored too: give them a full
+    // timeout after storage is back before a missing heartbeat counts (the launcher's health still does).
     const heartbeatsTrusted =
-      this.#lastIterationAt === undefined ||
-      started - this.#lastIterationAt <= this.intervalMs + this.#settings.heartbeatTimeoutSeconds * 1000;
+      (this.#lastIterationAt === undefined ||
+        started - this.#lastIterationAt <= this.intervalMs + heartbeatTimeoutMs) &&
+      (this.#storageBackAt === undefined || started - this.#storageBackAt > heartbeatTimeoutMs);
     this.#lastIterationAt = started;
 
-    const runs = await storage.runs.listRuns({ statuses: IN_PROGRESS_STATUSES });
     const actx: ActionContext = { storage, launcher, daemonId: ctx.daemonId, log: ctx.log };
     const failures: string[] = [];
     await forEachLimited(runs, this.#concurrency, async (run) => {
@@ -90,6 +106,7 @@ export class MonitoringDaemon implements Daemon {
       try {
         await this.#monitor(actx, run, heartbeatsTrusted);
       } catch (error) {
+        this.#storageDown ||= isTransientStorageError(error);
         const message = `run ${run.runId}: ${formatErrorChain(toErrorInfo(error))}`;
         ctx.log(`could not monitor ${message}`);
         failures.push(message);
