@@ -7,6 +7,7 @@ import type { RunStatus } from '../runs/run-status.js';
 import type { RunStatusEvent, TransitionResult } from '../storage/run-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { outageNotes, withStorageRetry } from '../storage/storage-retry.js';
+import { stderrNote } from '../util/stderr-note.js';
 import { BufferedEventWriter, type EventWriterOptions } from './event-writer.js';
 import type { ExecutionOutcome, Executor } from './executor.js';
 import { createExecutor } from './executor-factory.js';
@@ -59,7 +60,7 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
   const { storage, onEvent } = args;
   const runId = args.run.runId;
   const jobName = typeof args.job === 'function' ? args.run.jobName : args.job.name;
-  const note = args.events?.note ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const note = args.events?.note ?? stderrNote;
   // Storage briefly unreachable must not decide the run's outcome: the run-level compare-and-swaps
   // wait it out like the events do. Tried again after a lost answer, a CAS that was applied says
   // `applied: false` with the run already in its new status, which `finish` accepts.
