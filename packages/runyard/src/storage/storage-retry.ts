@@ -4,7 +4,7 @@ import { isTransientStorageError } from './transient-storage-error.js';
 export interface StorageRetryPolicy {
   /** The first wait after a failure (default 50 ms); each next one doubles, with jitter. */
   readonly initialDelayMs?: number;
-  /** The longest wait between two tries (default 2 s), so a recovered storage is seen soon. */
+  /** The longest wait between two tries (default 1 s), so a recovered storage is seen soon. */
   readonly maxDelayMs?: number;
   /** Give up when storage has been unreachable this long (default 10 minutes). */
   readonly maxOutageMs?: number;
@@ -14,7 +14,7 @@ export interface StorageRetryPolicy {
 
 export const DEFAULT_STORAGE_RETRY = Object.freeze({
   initialDelayMs: 50,
-  maxDelayMs: 2_000,
+  maxDelayMs: 1_000,
   maxOutageMs: 10 * 60_000,
   isTransient: isTransientStorageError,
 }) satisfies Required<StorageRetryPolicy>;

@@ -65,7 +65,7 @@ describe('isTransientStorageError', () => {
 describe('withStorageRetry', () => {
   it('waits longer after each failure, up to the cap', () => {
     for (let attempt = 1; attempt <= 10; attempt++) {
-      const base = Math.min(2_000, 50 * 2 ** (attempt - 1));
+      const base = Math.min(1_000, 50 * 2 ** (attempt - 1));
       const delay = storageRetryDelayMs(attempt, DEFAULT_STORAGE_RETRY);
       expect(delay).toBeGreaterThanOrEqual(Math.floor(base * 0.75));
       expect(delay).toBeLessThanOrEqual(Math.ceil(base * 1.25));
