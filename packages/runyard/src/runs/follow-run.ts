@@ -32,6 +32,7 @@ export async function followRun(
 ): Promise<RunRecord | undefined> {
   let afterId = options.afterId ?? 0;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  let last: RunRecord | undefined;
   const read = <T>(work: () => Promise<T>) =>
     withStorageRetry(work, {
       ...options.retry,
@@ -41,15 +42,22 @@ export async function followRun(
   for (;;) {
     // Read the status before the events: if it is terminal now, every event written before the
     // terminal one is already stored, so the read below sees them all.
-    const run = await read(() => storage.runs.getRun(runId));
+    let run: RunRecord | undefined;
     let events: RunEvent[];
-    do {
-      events = await read(() => storage.events.getEvents(runId, { afterId, limit: BATCH }));
-      for (const event of events) {
-        afterId = event.id;
-        options.onEvent(event);
-      }
-    } while (events.length === BATCH);
+    try {
+      run = last = await read(() => storage.runs.getRun(runId));
+      do {
+        events = await read(() => storage.events.getEvents(runId, { afterId, limit: BATCH }));
+        for (const event of events) {
+          afterId = event.id;
+          options.onEvent(event);
+        }
+      } while (events.length === BATCH);
+    } catch (error) {
+      // Stopped (Ctrl-C) while waiting for storage: what is known so far, not the outage's error.
+      if (options.signal?.aborted) return last;
+      throw error;
+    }
     if (!run || isTerminalStatus(run.status) || options.signal?.aborted) return run;
     await new Promise<void>((resolve) => {
       // Removed again after each wait: a run followed for more than ten polls would otherwise
