@@ -63,8 +63,7 @@ export class BufferedEventWriter {
   #gaveUp: string | undefined;
   #error: unknown;
 
-  constructor(events: EventLogStorage, runId: string, options: EventWriterOptions | ((event: RunEvent) => void) = {}) {
-    const opts = typeof options === 'function' ? { onEvent: options } : options;
+  constructor(events: EventLogStorage, runId: string, opts: EventWriterOptions = {}) {
     this.#events = events;
     this.#runId = runId;
     this.#onEvent = opts.onEvent;

@@ -109,8 +109,9 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
       return { started: false, run: start.run };
   }
 
-  const writer = new BufferedEventWriter(storage.events, runId, { note, ...args.events, onEvent });
-  args.events?.writerRef?.(writer);
+  const { writerRef, ...writerOptions } = args.events ?? {};
+  const writer = new BufferedEventWriter(storage.events, runId, { note, ...writerOptions, onEvent });
+  writerRef?.(writer);
   let outcome: ExecutionOutcome;
   let job: JobDefinition;
   try {
