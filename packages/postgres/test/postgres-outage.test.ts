@@ -2,8 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PostgresStorage } from '@runyard/postgres';
+import { Instance, startUiServer } from 'runyard';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../../runyard/test/cli-helpers.js';
+import { readSse, type SseMessage } from '../../runyard/test/fixtures/api-harness.js';
 import {
   expectEveryEventInOrder,
   expectFollowedExactlyOnce,
@@ -81,6 +83,50 @@ describeWithPostgres('a PostgreSQL restart in the middle of a run', (server) => 
       expect(workerStderr.stdout).toMatch(/runyard: storage is not answering \(.+\); keeping \d+ event\(s\)/);
     } finally {
       await storage.dispose();
+    }
+  }, 120_000);
+
+  it("keeps the UI's event stream open through a restart, says so, and sends every event once", async () => {
+    process.env.DATABASE_URL = server().url;
+    const instance = await Instance.open({ home });
+    const ui = await startUiServer({ instance, port: 0, uiDir: undefined });
+    try {
+      const runs = instance.storage.runs;
+      const { runId } = await runs.createRun({ jobName: 'j', origin: { codeLocation: '/x.ts', source: 'test' } });
+      await runs.transition({ runId, type: 'RUN_START' });
+      await instance.storage.events.appendEvents([{ runId, type: 'LOG', message: 'before' }]);
+      let step: Promise<void> | undefined;
+      const act = (messages: readonly SseMessage[]) => {
+        const last = messages.at(-1);
+        if (last?.data.includes('"message":"before"')) step = server().halt();
+        if (last?.event === 'storage' && last.data.includes('"available":false'))
+          step = (async () => {
+            await step;
+            await server().restart();
+            // The instance's own pool reconnects on its next query.
+            await instance.storage.events.appendEvents([{ runId, type: 'LOG', message: 'after' }]);
+            await runs.transition({ runId, type: 'RUN_SUCCESS' });
+          })();
+        return last?.event === 'end';
+      };
+      const messages = await readSse(`${ui.url}/api/runs/${runId}/events/stream`, { until: act, timeoutMs: 60_000 });
+      await step;
+      const storageNotes = messages.filter((m) => m.event === 'storage').map((m) => JSON.parse(m.data));
+      expect(storageNotes).toEqual([
+        {
+          available: false,
+          reason: expect.any(String),
+        },
+        { available: true },
+      ]);
+      const streamed = messages.filter((m) => m.event === 'run-event').map((m) => JSON.parse(m.data));
+      const stored = await instance.storage.events.getEvents(runId);
+      expect(streamed.map((e) => e.id)).toEqual(stored.map((e) => e.id));
+      expect(streamed.map((e) => e.message).slice(1, 3)).toEqual(['before', 'after']);
+    } finally {
+      await ui.close();
+      await instance.dispose();
+      delete process.env.DATABASE_URL;
     }
   }, 120_000);
 });

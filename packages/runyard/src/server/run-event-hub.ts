@@ -163,8 +163,6 @@ export class RunEventHub {
       let full = false;
       try {
         full = await this.#readOnce(stop);
-        if (this.#outageReads > 0) this.#storageState({ available: true });
-        this.#outageReads = 0;
       } catch (error) {
         if (!isTransientStorageError(error)) this.#onError(error);
         else if (this.#outageReads++ === 0)
@@ -188,6 +186,9 @@ export class RunEventHub {
   /** Reads one batch after the cursor and hands it out; true when the batch was full. */
   async #readOnce(stop: AbortSignal): Promise<boolean> {
     const events = await this.#events.getEventsAfter(this.#cursor, { limit: this.#batchSize });
+    // Said before the events it missed go out: a stream may end with them (the run's last event).
+    if (this.#outageReads > 0) this.#storageState({ available: true });
+    this.#outageReads = 0;
     // A loop stopped while it read (everyone left, then someone came back) must not move the
     // cursor of the loop that replaced it.
     if (events.length === 0 || stop.aborted) return false;
