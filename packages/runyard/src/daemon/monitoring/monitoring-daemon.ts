@@ -62,8 +62,8 @@ export class MonitoringDaemon implements Daemon {
   /** `runId:rule` of reports already written (the event log is asked once per daemon). */
   readonly #reported = new Set<string>();
   #lastIterationAt: number | undefined;
-  /** When storage last answered again after this daemon could not read it (see runIteration). */
-  #storageBackAt: number | undefined;
+  /** When monitoring last saw again after it could not (see runIteration). */
+  #seeingSince: number | undefined;
   #storageDown = false;
 
   constructor(instance: MonitoredInstance, options: MonitoringDaemonOptions = {}) {
@@ -79,9 +79,6 @@ export class MonitoringDaemon implements Daemon {
     const storage = this.#instance.storage;
     const launcher = await this.#instance.launcher();
     const started = this.#now();
-    // After a pause of the daemon longer than the heartbeat timeout, every heartbeat looks stale:
-    // judge them again next poll, when the workers (paused as well, most likely) have sent one.
-    const heartbeatTimeoutMs = this.#settings.heartbeatTimeoutSeconds * 1000;
     let runs: RunRecord[];
     try {
       runs = await storage.runs.listRuns({ statuses: IN_PROGRESS_STATUSES });
@@ -89,15 +86,16 @@ export class MonitoringDaemon implements Daemon {
       this.#storageDown ||= isTransientStorageError(error);
       throw error;
     }
-    if (this.#storageDown) this.#storageBackAt = started;
+    // Monitoring was blind for a while: storage did not answer (so the workers' heartbeats were
+    // not stored either), or polls were missed (the daemon was paused, or lost its lease in an
+    // outage). Every heartbeat may look stale then through no fault of the worker: they count
+    // again a full timeout after monitoring sees again. The launcher's health check counts at once.
+    const missedPolls = this.#lastIterationAt !== undefined && started - this.#lastIterationAt > 2 * this.intervalMs;
+    if (this.#storageDown || missedPolls) this.#seeingSince = started;
     this.#storageDown = false;
-    // A storage outage stopped the workers' heartbeats from being stored too: give them a full
-    // timeout after storage is back before a missing heartbeat counts (the launcher's health still does).
-    const heartbeatsTrusted =
-      (this.#lastIterationAt === undefined ||
-        started - this.#lastIterationAt <= this.intervalMs + heartbeatTimeoutMs) &&
-      (this.#storageBackAt === undefined || started - this.#storageBackAt > heartbeatTimeoutMs);
     this.#lastIterationAt = started;
+    const heartbeatsTrusted =
+      this.#seeingSince === undefined || started - this.#seeingSince > this.#settings.heartbeatTimeoutSeconds * 1000;
 
     const actx: ActionContext = { storage, launcher, daemonId: ctx.daemonId, log: ctx.log };
     const failures: string[] = [];

@@ -104,7 +104,26 @@ describe('run monitoring across a storage outage', () => {
     await d.runIteration(ctx);
     expect(await status()).toBe('STARTED');
 
-    // Still silent a full timeout after storage came back: now it counts.
+    // Still silent a full timeout after storage came back (polling every 2 s meanwhile): now it counts.
+    for (now = T0 + 10_000; now <= T0 + 14_000; now += 2_000) await d.runIteration(ctx);
+    expect(await status()).toBe('STARTED');
+    now = T0 + 8_000 + 6_500;
+    await d.runIteration(ctx);
+    expect(await status()).toBe('FAILURE');
+  });
+
+  it('does the same when it missed its polls in the outage (the daemon lost its lease and stood by)', async () => {
+    const run = await startedRun();
+    const d = daemon();
+    const status = async () => (await instance.storage.runs.getRun(run.runId))?.status;
+    now = T0 + 2_000;
+    await d.runIteration(ctx);
+    // No iteration at all for 6 s; then the last stored heartbeat is 7 s old.
+    now = T0 + 8_000;
+    await d.runIteration(ctx);
+    expect(await status()).toBe('STARTED');
+    for (now = T0 + 10_000; now <= T0 + 14_000; now += 2_000) await d.runIteration(ctx);
+    expect(await status()).toBe('STARTED');
     now = T0 + 8_000 + 6_500;
     await d.runIteration(ctx);
     expect(await status()).toBe('FAILURE');
