@@ -1,6 +1,7 @@
 // PostgreSQL storage figures: events written per second on PostgreSQL against SQLite, measured
 // side by side (rounds interleaved) in one run, in batches of 100 (as the engine's buffered
-// writer writes them) and one event per transaction. Starts its own PostgreSQL server.
+// writer writes them) and one event per transaction; then events through a 5 s outage of the
+// server (storage-outage.js). Starts its own PostgreSQL server.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { PostgresStorage } from '@runyard/postgres';
 import { SqliteStorage } from 'runyard';
 import { median } from './lib/measure.js';
 import { findPostgresBin, startPostgres } from './lib/postgres-server.js';
+import { storageOutageBenchmarks } from './storage-outage.js';
 
 const ROUNDS = 5;
 const BATCHES_PER_ROUND = 40;
@@ -48,6 +50,8 @@ export async function postgresBenchmarks() {
     const sqliteBatched = rate(batched.sqlite);
     const pgSingle = rate(single.postgres);
     const sqliteSingle = rate(single.sqlite);
+    // Last: it stops the server for a while.
+    const outage = await storageOutageBenchmarks(storages.postgres, server);
     return [
       [
         'events written per second, batches of 100 (PostgreSQL)',
@@ -59,6 +63,7 @@ export async function postgresBenchmarks() {
         fmt(pgSingle),
         `${(pgSingle / sqliteSingle).toFixed(2)}× SQLite file (${fmt(sqliteSingle)})`,
       ],
+      ...outage,
     ];
   } finally {
     for (const storage of Object.values(storages)) await storage.dispose();

@@ -37,10 +37,11 @@ export async function startPostgres(binDir) {
   }
   const data = path.join(dir, 'data');
   const port = await freePort();
+  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const start = () => pg('pg_ctl', ['-D', data, '-l', path.join(dir, 'postgres.log'), '-o', settings, '-w', 'start']);
   try {
     pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync']);
-    const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-    pg('pg_ctl', ['-D', data, '-l', path.join(dir, 'postgres.log'), '-o', settings, '-w', 'start']);
+    start();
     pg('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'runyard_bench']);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
@@ -48,6 +49,9 @@ export async function startPostgres(binDir) {
   }
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/runyard_bench`,
+    /** An outage: the server stops (fast shutdown) and keeps its data until `restart()`. */
+    halt: () => pg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+    restart: start,
     stop() {
       try {
         pg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);

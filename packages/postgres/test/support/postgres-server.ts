@@ -29,6 +29,10 @@ export interface PostgresServer {
   readonly url: string;
   /** The postmaster's log, for messages when something fails. */
   readonly logFile: string;
+  /** Stops the postmaster (`pg_ctl stop -m fast`), keeping the cluster: an outage, until `restart()`. */
+  halt(): Promise<void>;
+  /** Starts the halted postmaster again on the same port, with the same data. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,6 +102,8 @@ export async function startPostgresServer(binDir?: string): Promise<PostgresServ
       database: DATABASE,
       url: `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
       logFile,
+      halt: () => runPg(asPostgres, path.join(found, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']),
+      restart: () => startOn(asPostgres, found, data, dir, logFile, port),
       stop: once(async () => {
         process.off('exit', stopAtExit);
         await runPg(asPostgres, path.join(found, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(
@@ -136,22 +142,33 @@ async function startOnFreePort(
   for (let attempt = 1; ; attempt++) {
     // Another process may take the port between our probe and the postmaster's bind: try again.
     const port = await freePort();
-    const settings = [
-      `-p ${port}`,
-      `-k ${socketDir}`,
-      '-c listen_addresses=127.0.0.1',
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
-      '-c max_connections=200',
-    ].join(' ');
     try {
-      await runPg(asPostgres, path.join(binDir, 'pg_ctl'), ['-D', data, '-l', logFile, '-o', settings, '-w', 'start']);
+      await startOn(asPostgres, binDir, data, socketDir, logFile, port);
       return port;
     } catch (error) {
       if (attempt >= START_ATTEMPTS) throw error;
     }
   }
+}
+
+async function startOn(
+  asPostgres: boolean,
+  binDir: string,
+  data: string,
+  socketDir: string,
+  logFile: string,
+  port: number,
+): Promise<void> {
+  const settings = [
+    `-p ${port}`,
+    `-k ${socketDir}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c max_connections=200',
+  ].join(' ');
+  await runPg(asPostgres, path.join(binDir, 'pg_ctl'), ['-D', data, '-l', logFile, '-o', settings, '-w', 'start']);
 }
 
 async function createDatabase(server: PostgresServer): Promise<void> {

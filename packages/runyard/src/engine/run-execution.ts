@@ -6,7 +6,9 @@ import type { RunRecord } from '../runs/run-record.js';
 import type { RunStatus } from '../runs/run-status.js';
 import type { RunStatusEvent, TransitionResult } from '../storage/run-storage.js';
 import type { Storage } from '../storage/storage.js';
-import { BufferedEventWriter } from './event-writer.js';
+import { outageNotes, withStorageRetry } from '../storage/storage-retry.js';
+import { stderrNote } from '../util/stderr-note.js';
+import { BufferedEventWriter, type EventWriterOptions } from './event-writer.js';
 import type { ExecutionOutcome, Executor } from './executor.js';
 import { createExecutor } from './executor-factory.js';
 import type { IOManager } from './io-manager.js';
@@ -36,6 +38,13 @@ export interface ExecuteRunArgs {
   readonly codeLocation?: string;
   /** Overrides the executor the job asks for. */
   readonly executor?: Executor;
+  /**
+   * How the run's events wait out a storage outage (memory bound, spill file, backoff); a worker
+   * passes a `writerRef` to give pending events up (and record how many) when it must exit.
+   */
+  readonly events?: Omit<EventWriterOptions, 'onEvent'> & {
+    readonly writerRef?: (writer: BufferedEventWriter) => void;
+  };
 }
 
 export type RunExecutionResult =
@@ -51,23 +60,41 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
   const { storage, onEvent } = args;
   const runId = args.run.runId;
   const jobName = typeof args.job === 'function' ? args.run.jobName : args.job.name;
+  const note = args.events?.note ?? stderrNote;
+  // Storage briefly unreachable must not decide the run's outcome: the run-level compare-and-swaps
+  // wait it out like the events do. Tried again after a lost answer, a CAS that was applied says
+  // `applied: false` with the run already in its new status, which `finish` accepts.
+  let retried = false;
+  const retry = <T>(what: string, work: () => Promise<T>) =>
+    withStorageRetry(work, {
+      ...args.events?.retry,
+      ...outageNotes(note, what),
+      onRetry: (error, attempt) => {
+        retried = true;
+        outageNotes(note, what).onRetry?.(error, attempt, 0);
+      },
+    });
   const transition = async (event: Omit<RunStatusEvent, 'runId'>, from?: readonly RunStatus[]) => {
-    const result = await storage.runs.transition({ ...event, runId }, from ? { from } : undefined);
+    const result = await retry(`recording ${event.type}`, () =>
+      storage.runs.transition({ ...event, runId }, from ? { from } : undefined),
+    );
     if (result.applied) onEvent?.(result.event);
     return result;
   };
 
   if (args.resume) {
-    const current = await storage.runs.getRun(runId);
+    const current = await retry('resuming the run', () => storage.runs.getRun(runId));
     if (current?.status !== 'STARTED') return { started: false, run: current };
-    const [event] = await storage.events.appendEvents([
-      {
-        runId,
-        type: 'ENGINE_EVENT',
-        message: `resuming run of job '${jobName}' in a new worker (pid ${process.pid}); ${args.completedSteps?.size ?? 0} step(s) already succeeded`,
-        data: { pid: process.pid, completedSteps: [...(args.completedSteps?.keys() ?? [])] },
-      },
-    ]);
+    const [event] = await retry('resuming the run', () =>
+      storage.events.appendEvents([
+        {
+          runId,
+          type: 'ENGINE_EVENT',
+          message: `resuming run of job '${jobName}' in a new worker (pid ${process.pid}); ${args.completedSteps?.size ?? 0} step(s) already succeeded`,
+          data: { pid: process.pid, completedSteps: [...(args.completedSteps?.keys() ?? [])] },
+        },
+      ]),
+    );
     if (event) onEvent?.(event);
   } else {
     const start = await transition(
@@ -78,10 +105,13 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
       },
       args.startFrom,
     );
-    if (!start.applied) return { started: false, run: start.run };
+    if (!start.applied && !(retried && (await startedByUs(storage, runId, start.run))))
+      return { started: false, run: start.run };
   }
 
-  const writer = new BufferedEventWriter(storage.events, runId, onEvent);
+  const { writerRef, ...writerOptions } = args.events ?? {};
+  const writer = new BufferedEventWriter(storage.events, runId, { note, ...writerOptions, onEvent });
+  writerRef?.(writer);
   let outcome: ExecutionOutcome;
   let job: JobDefinition;
   try {
@@ -158,6 +188,18 @@ async function finish(
   );
   if (!canceled.run) throw new RunNotFoundError(runId);
   return canceled.run;
+}
+
+/**
+ * A RUN_START that storage applied but whose answer was lost (the connection reset after COMMIT)
+ * comes back `applied: false` when tried again: the run is STARTED, by this process's own event.
+ * Asked only after a retry; a worker holds the run's lease, so no other process with our pid ran it.
+ */
+async function startedByUs(storage: Storage, runId: string, run: RunRecord | undefined): Promise<boolean> {
+  if (run?.status !== 'STARTED') return false;
+  const starts = await storage.events.getEvents(runId, { types: ['RUN_START'] });
+  const last = starts[starts.length - 1];
+  return last?.data?.pid === process.pid && last.message.includes(`(pid ${process.pid})`);
 }
 
 type TransitionFn = (event: Omit<RunStatusEvent, 'runId'>, from?: readonly RunStatus[]) => Promise<TransitionResult>;

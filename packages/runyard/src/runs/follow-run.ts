@@ -1,5 +1,6 @@
 import type { RunEvent } from '../events/run-event.js';
 import type { Storage } from '../storage/storage.js';
+import { outageNotes, type StorageRetryPolicy, withStorageRetry } from '../storage/storage-retry.js';
 import type { RunRecord } from './run-record.js';
 import { isTerminalStatus } from './run-status.js';
 
@@ -9,6 +10,12 @@ export interface FollowRunOptions {
   readonly pollMs?: number;
   readonly signal?: AbortSignal;
   readonly onEvent: (event: RunEvent) => void;
+  /**
+   * A short note when storage stops answering and when it is back (the CLI prints it on stderr).
+   * Following waits an outage out and resumes after the last event delivered: none twice, none missed.
+   */
+  readonly note?: (line: string) => void;
+  readonly retry?: StorageRetryPolicy;
 }
 
 const DEFAULT_POLL_MS = 25;
@@ -25,18 +32,32 @@ export async function followRun(
 ): Promise<RunRecord | undefined> {
   let afterId = options.afterId ?? 0;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  let last: RunRecord | undefined;
+  const read = <T>(work: () => Promise<T>) =>
+    withStorageRetry(work, {
+      ...options.retry,
+      ...outageNotes(options.note ?? (() => undefined), `following run ${runId}`),
+      signal: options.signal,
+    });
   for (;;) {
     // Read the status before the events: if it is terminal now, every event written before the
     // terminal one is already stored, so the read below sees them all.
-    const run = await storage.runs.getRun(runId);
+    let run: RunRecord | undefined;
     let events: RunEvent[];
-    do {
-      events = await storage.events.getEvents(runId, { afterId, limit: BATCH });
-      for (const event of events) {
-        afterId = event.id;
-        options.onEvent(event);
-      }
-    } while (events.length === BATCH);
+    try {
+      run = last = await read(() => storage.runs.getRun(runId));
+      do {
+        events = await read(() => storage.events.getEvents(runId, { afterId, limit: BATCH }));
+        for (const event of events) {
+          afterId = event.id;
+          options.onEvent(event);
+        }
+      } while (events.length === BATCH);
+    } catch (error) {
+      // Stopped (Ctrl-C) while waiting for storage: what is known so far, not the outage's error.
+      if (options.signal?.aborted) return last;
+      throw error;
+    }
     if (!run || isTerminalStatus(run.status) || options.signal?.aborted) return run;
     await new Promise<void>((resolve) => {
       // Removed again after each wait: a run followed for more than ten polls would otherwise

@@ -1,5 +1,6 @@
 import type { RunEvent } from '../events/run-event.js';
 import type { EventLogStorage } from '../storage/event-log-storage.js';
+import { withStorageRetry } from '../storage/storage-retry.js';
 import type { RunEventHub } from './run-event-hub.js';
 
 const BACKFILL_PAGE = 1000;
@@ -32,7 +33,8 @@ export async function followRunEvents(
   });
   try {
     for (;;) {
-      const page = await events.getEvents(runId, { afterId: last, limit: BACKFILL_PAGE });
+      // A storage restart while the backlog is read is waited out; the page after `last` is read again.
+      const page = await withStorageRetry(() => events.getEvents(runId, { afterId: last, limit: BACKFILL_PAGE }));
       forward(page);
       if (page.length < BACKFILL_PAGE) break;
     }

@@ -1,15 +1,27 @@
 import type { RunEvent } from '../events/run-event.js';
 import type { EventLogStorage, EventsStoredSubscription } from '../storage/event-log-storage.js';
+import { storageRetryDelayMs, withStorageRetry } from '../storage/storage-retry.js';
+import { isTransientStorageError } from '../storage/transient-storage-error.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 
 export type RunEventListener = (events: readonly RunEvent[]) => void;
+
+/** Whether the hub can read storage: `available: false` once when reads start failing, `true` when they work again. */
+export interface StorageState {
+  readonly available: boolean;
+  /** Why storage cannot be read (the driver's message). */
+  readonly reason?: string;
+}
 
 export interface RunEventHubOptions {
   /** How often storage is read while anyone listens (default 100 ms; a push channel wakes it sooner). */
   readonly pollIntervalMs?: number;
   /** Events read per query (default 1000); a backlog is read in several queries back to back. */
   readonly batchSize?: number;
-  /** Called when a read fails; the hub keeps going from the same cursor. */
+  /**
+   * Called when a read fails for good (a bug); the hub keeps going from the same cursor. A storage
+   * outage is not an error: the hub waits it out with backoff and tells `onStorageState` listeners.
+   */
   readonly onError?: (error: unknown) => void;
 }
 
@@ -34,6 +46,8 @@ export class RunEventHub {
   readonly #onError: (error: unknown) => void;
   readonly #byRun = new Map<string, Set<RunEventListener>>();
   readonly #everything = new Set<RunEventListener>();
+  readonly #storageListeners = new Set<(state: StorageState) => void>();
+  #outageReads = 0;
   #cursor = 0;
   #loop: Promise<void> | undefined;
   #starting: Promise<void> | undefined;
@@ -74,6 +88,17 @@ export class RunEventHub {
     return this.#started(() => this.#everything.delete(listener));
   }
 
+  /** Calls `listener` when storage stops answering the hub's reads, and when it answers again. */
+  onStorageState(listener: (state: StorageState) => void): () => void {
+    this.#storageListeners.add(listener);
+    return () => this.#storageListeners.delete(listener);
+  }
+
+  /** Storage has not answered the hub's last read; the events it missed come once it answers. */
+  get storageAvailable(): boolean {
+    return this.#outageReads === 0;
+  }
+
   get subscriberCount(): number {
     let n = this.#everything.size;
     for (const set of this.#byRun.values()) n += set.size;
@@ -107,7 +132,7 @@ export class RunEventHub {
 
   async #start(): Promise<void> {
     // Start from the log's end: what came before, subscribers read from storage themselves.
-    this.#cursor = await this.#events.getLatestEventId();
+    this.#cursor = await withStorageRetry(() => this.#events.getLatestEventId());
     const stop = new AbortController();
     this.#stop = stop;
     this.#push ??= this.#listenForPushes();
@@ -139,19 +164,31 @@ export class RunEventHub {
       try {
         full = await this.#readOnce(stop);
       } catch (error) {
-        this.#onError(error);
+        if (!isTransientStorageError(error)) this.#onError(error);
+        else if (this.#outageReads++ === 0)
+          this.#storageState({ available: false, reason: error instanceof Error ? error.message : String(error) });
       }
       if (full) continue; // a backlog: read on at once
       const wake = new AbortController();
       this.#wake = wake;
+      // While storage is down, back off (a push cannot come then anyway); the cursor stays, so
+      // the first read that works delivers what was stored meanwhile, nothing twice.
+      const sleepMs = this.#outageReads > 0 ? storageRetryDelayMs(this.#outageReads) : this.#pollIntervalMs;
       // Stopping wakes the sleeper too (see #idle and close), so one signal is enough here.
-      if (!stop.aborted) await abortableSleep(this.#pollIntervalMs, wake.signal);
+      if (!stop.aborted) await abortableSleep(sleepMs, wake.signal);
     }
+  }
+
+  #storageState(state: StorageState): void {
+    for (const listener of this.#storageListeners) safely(listener, state);
   }
 
   /** Reads one batch after the cursor and hands it out; true when the batch was full. */
   async #readOnce(stop: AbortSignal): Promise<boolean> {
     const events = await this.#events.getEventsAfter(this.#cursor, { limit: this.#batchSize });
+    // Said before the events it missed go out: a stream may end with them (the run's last event).
+    if (this.#outageReads > 0) this.#storageState({ available: true });
+    this.#outageReads = 0;
     // A loop stopped while it read (everyone left, then someone came back) must not move the
     // cursor of the loop that replaced it.
     if (events.length === 0 || stop.aborted) return false;
@@ -169,9 +206,9 @@ export class RunEventHub {
   }
 }
 
-function safely(listener: RunEventListener, events: readonly RunEvent[]): void {
+function safely<T>(listener: (value: T) => void, value: T): void {
   try {
-    listener(events);
+    listener(value);
   } catch {
     // One broken subscriber (a closed socket) must not stop the others.
   }

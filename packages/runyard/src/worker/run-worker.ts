@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { BufferedEventWriter } from '../engine/event-writer.js';
 import { executeRun } from '../engine/run-execution.js';
 import { RunNotFoundError } from '../errors.js';
 import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
@@ -67,6 +68,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
   });
 
   const controller = new AbortController();
+  let writer: BufferedEventWriter | undefined;
   let giveUpTimer: NodeJS.Timeout | undefined;
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -78,7 +80,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
     );
     // Ops that ignore the abort must not keep the run from ending CANCELED.
     giveUpTimer = setTimeout(
-      () => void giveUp(instance, runId, signal),
+      () => void giveUp(instance, runId, signal, writer),
       options.cancelWaitMs ?? DEFAULT_CANCEL_WAIT_MS,
     );
   };
@@ -110,6 +112,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
       io,
       signal: controller.signal,
       onEvent: options.onEvent,
+      events: {
+        writerRef: (w) => {
+          writer = w;
+        },
+      },
     });
     if (!result.started) return refuse(instance, run, me, `the run is ${result.run?.status ?? 'gone'}`);
     await endStepsWithRun(storage, result.run);
@@ -153,7 +160,14 @@ async function refuse(instance: Instance, run: RunRecord, me: string, why: strin
 }
 
 /** Steps that ignored the abort are still running: record the cancel ourselves and leave. */
-async function giveUp(instance: Instance, runId: string, signal: NodeJS.Signals): Promise<void> {
+async function giveUp(
+  instance: Instance,
+  runId: string,
+  signal: NodeJS.Signals,
+  writer: BufferedEventWriter | undefined,
+): Promise<void> {
+  // Events still waiting for storage die with the process: the run's log says how many.
+  await writer?.giveUp(`the run worker exited (${signal}) before storage took them`);
   try {
     await instance.storage.runs.transition(
       {

@@ -45,6 +45,7 @@ export default async function jobLaunch(_args: string[], opts: Record<string, un
     });
     const run = await followRun(instance.storage, submitted.runId, {
       signal: stop.signal,
+      note: (line) => process.stderr.write(`${line}\n`),
       onEvent: (event) =>
         json ? process.stdout.write(`${formatEvent(event, { json })}\n`) : progress.print(formatEvent(event), event),
     });

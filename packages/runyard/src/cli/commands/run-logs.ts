@@ -20,7 +20,9 @@ export default async function runLogs(args: string[], opts: Record<string, unkno
     if (opts.follow) {
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
-      await followRun(instance.storage, run.runId, { onEvent: print, signal: stop.signal });
+      // A storage restart while following is waited out, with a note on stderr, not a stack trace.
+      const note = (line: string) => process.stderr.write(`${line}\n`);
+      await followRun(instance.storage, run.runId, { onEvent: print, signal: stop.signal, note });
     } else {
       for (const event of await instance.storage.events.getEvents(run.runId)) print(event);
     }

@@ -6,6 +6,7 @@ import type { ManagedRunLauncher } from '../../launcher/managed-run-launcher.js'
 import type { RunRecord, WorkerRef } from '../../runs/run-record.js';
 import { IN_PROGRESS_STATUSES } from '../../runs/run-status.js';
 import type { Storage } from '../../storage/storage.js';
+import { isTransientStorageError } from '../../storage/transient-storage-error.js';
 import type { Daemon, DaemonIterationContext } from '../daemon.js';
 import { checkCancelingRun } from './check-canceling-run.js';
 import { checkInterruptedLaunch } from './check-interrupted-launch.js';
@@ -63,6 +64,9 @@ export class MonitoringDaemon implements Daemon {
   /** `runId:rule` of reports already written (the event log is asked once per daemon). */
   readonly #reported = new Set<string>();
   #lastIterationAt: number | undefined;
+  /** When monitoring last saw again after it could not (see runIteration). */
+  #seeingSince: number | undefined;
+  #storageDown = false;
 
   constructor(instance: MonitoredInstance, options: MonitoringDaemonOptions = {}) {
     this.#instance = instance;
@@ -77,14 +81,24 @@ export class MonitoringDaemon implements Daemon {
     const storage = this.#instance.storage;
     const launcher = await this.#instance.launcher();
     const started = this.#now();
-    // After a pause of the daemon longer than the heartbeat timeout, every heartbeat looks stale:
-    // judge them again next poll, when the workers (paused as well, most likely) have sent one.
-    const heartbeatsTrusted =
-      this.#lastIterationAt === undefined ||
-      started - this.#lastIterationAt <= this.intervalMs + this.#settings.heartbeatTimeoutSeconds * 1000;
+    let runs: RunRecord[];
+    try {
+      runs = await storage.runs.listRuns({ statuses: IN_PROGRESS_STATUSES });
+    } catch (error) {
+      this.#storageDown ||= isTransientStorageError(error);
+      throw error;
+    }
+    // Monitoring was blind for a while: storage did not answer (so the workers' heartbeats were
+    // not stored either), or polls were missed (the daemon was paused, or lost its lease in an
+    // outage). Every heartbeat may look stale then through no fault of the worker: they count
+    // again a full timeout after monitoring sees again. The launcher's health check counts at once.
+    const missedPolls = this.#lastIterationAt !== undefined && started - this.#lastIterationAt > 2 * this.intervalMs;
+    if (this.#storageDown || missedPolls) this.#seeingSince = started;
+    this.#storageDown = false;
     this.#lastIterationAt = started;
+    const heartbeatsTrusted =
+      this.#seeingSince === undefined || started - this.#seeingSince > this.#settings.heartbeatTimeoutSeconds * 1000;
 
-    const runs = await storage.runs.listRuns({ statuses: IN_PROGRESS_STATUSES });
     const actx: ActionContext = { storage, launcher, daemonId: ctx.daemonId, log: ctx.log };
     const failures: string[] = [];
     await forEachLimited(runs, this.#concurrency, async (run) => {
@@ -92,6 +106,7 @@ export class MonitoringDaemon implements Daemon {
       try {
         await this.#monitor(actx, run, heartbeatsTrusted);
       } catch (error) {
+        this.#storageDown ||= isTransientStorageError(error);
         const message = `run ${run.runId}: ${formatErrorChain(toErrorInfo(error))}`;
         ctx.log(`could not monitor ${message}`);
         failures.push(message);

@@ -83,7 +83,13 @@ export function runRoutes(ctx: ServerContext): Hono {
           }
         }
       };
-      const stop = await followRunEvents(ctx.hub, storage().events, found.runId, after, deliver);
+      // While storage is unreachable the stream stays open and says so; the events come after.
+      const stopNotes = ctx.hub.onStorageState((state) => sink.send({ event: 'storage', data: JSON.stringify(state) }));
+      const unfollow = await followRunEvents(ctx.hub, storage().events, found.runId, after, deliver);
+      const stop = () => {
+        stopNotes();
+        unfollow();
+      };
       // Reconnecting after the end: nothing new will come, so say so instead of holding the socket.
       if (sent === 0 && isTerminalStatus(found.status)) {
         sink.send({ event: 'end', data: JSON.stringify({ status: found.status }) });
