@@ -91,10 +91,13 @@ export class FakeKubeStore {
     return () => this.#watchers.delete(watcher);
   }
 
-  /** Forgets the change history, as an API server's compaction does: resuming older watches gets 410. */
+  /**
+   * Forgets the change history up to now, as an API server's compaction does: a watch resumed
+   * from any resourceVersion handed out so far gets 410 Gone, and the client must list again.
+   */
   compact(): void {
     this.#history = [];
-    this.#oldestResumable = this.#rv;
+    this.#oldestResumable = this.#rv + 1;
   }
 
   #commit(kind: Kind, type: WatchType, object: Obj): Obj {
