@@ -70,6 +70,10 @@ describeWithDocker('K8sRunLauncher diagnosis against the fake cluster', () => {
     expect(health).toMatchObject({ failureClass: 'image', retryable: false });
     expect(health.reason).toMatch(/ErrImagePull|ImagePullBackOff/);
     expect(cluster.kube.podsOfRun(run.runId)[0]?.status.phase).toBe('Pending');
+    const pending = await (await instance.launcher()).debugInfo(run);
+    expect(pending).toContain('phase Pending');
+    expect(pending).toMatch(/container run-worker: waiting \((ErrImagePull|ImagePullBackOff)\)/);
+    expect(pending).toMatch(/Warning events:\n.*Failed: Failed to pull image "runyard-missing:1"/);
     const result = await instance.terminateRun(run.runId, { graceMs: 2_000 });
     expect(result).toMatchObject({ changed: true, run: { status: 'CANCELED' } });
     await waitFor('the pod and the Job to be gone', async () =>
@@ -128,6 +132,41 @@ describeWithDocker('K8sRunLauncher diagnosis against the fake cluster', () => {
     });
     expect(failed.reason).toBe('PodFailurePolicy');
     expect(failed.message).toContain('DisruptionTarget');
+  });
+
+  it('terminate deletes the Job in the foreground and every pod of the run, even one created after the first look', async () => {
+    const run = await submit(instance, 'sleeper');
+    const started = await waitFor('the run to start', async () => {
+      const latest = await instance.storage.runs.getRun(run.runId);
+      return latest?.status === 'STARTED' ? latest : undefined;
+    });
+    const debug = await (await instance.launcher()).debugInfo(started);
+    expect(debug).toContain('phase Running');
+    expect(debug).toContain('container run-worker: running');
+    // The log is read from the pod (the sleeping op has written nothing to stdout yet).
+    expect(debug).toMatch(/its log is empty|last 30 lines of its log/);
+    expect(debug).not.toContain('cannot be read');
+    const launcher = (await instance.launcher()).inner;
+    const terminating = launcher.terminate({ run: started, graceMs: 5_000 });
+    // A pod of the run that appears while terminate is at work (a controller's late retry).
+    const pods = cluster.kube.podsOfRun(run.runId);
+    const late = {
+      ...pods[0],
+      metadata: { name: `${pods[0]?.metadata.name}-late`, namespace: 'default', labels: pods[0]?.metadata.labels },
+      status: { phase: 'Pending' },
+    };
+    await new Promise((r) => setTimeout(r, 150));
+    cluster.kube.store.create('pods', late);
+    const result = await terminating;
+    expect(result).toMatchObject({ stopped: true, escalated: false });
+    expect(result.detail).toContain('foreground');
+    expect(result.detail).toContain(late.metadata.name);
+    await waitFor('nothing of the run left', async () =>
+      cluster.kube.podsOfRun(run.runId).length === 0 &&
+      cluster.kube.store.list('jobs', 'default', `runyard.dev/run-id=${run.runId}`).length === 0
+        ? true
+        : undefined,
+    );
   });
 
   it('a run override the instance does not allow is refused at submit, and no run is written', async () => {
