@@ -15,6 +15,7 @@
 export {
   type ClusterAccess,
   type DeleteOptions,
+  KUBE_API_PERMISSIONS,
   type KubeApi,
   type KubeEvent,
   type KubeJob,

@@ -146,3 +146,23 @@ export async function unlessGone(fn: () => Promise<unknown>): Promise<boolean> {
     throw error;
   }
 }
+
+/**
+ * The RBAC permission each KubeApi call needs: deploy/kubernetes/rbac.yaml grants exactly these,
+ * and a test holds the two together.
+ */
+export const KUBE_API_PERMISSIONS: Readonly<
+  Record<keyof KubeApi, readonly { readonly group: string; readonly resource: string; readonly verb: string }[]>
+> = {
+  createJob: [{ group: 'batch', resource: 'jobs', verb: 'create' }],
+  deleteJob: [{ group: 'batch', resource: 'jobs', verb: 'delete' }],
+  listJobs: [{ group: 'batch', resource: 'jobs', verb: 'list' }],
+  listPods: [{ group: '', resource: 'pods', verb: 'list' }],
+  deletePod: [{ group: '', resource: 'pods', verb: 'delete' }],
+  readPodLog: [{ group: '', resource: 'pods/log', verb: 'get' }],
+  listEvents: [{ group: '', resource: 'events', verb: 'list' }],
+  watch: [
+    { group: 'batch', resource: 'jobs', verb: 'watch' },
+    { group: '', resource: 'pods', verb: 'watch' },
+  ],
+};
