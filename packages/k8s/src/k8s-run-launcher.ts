@@ -36,8 +36,14 @@ export interface K8sRunLauncherOptions {
   readonly kube?: KubeApi | (() => KubeApi | Promise<KubeApi>);
 }
 
-/** A Job may not be in the informer's cache yet right after it was created; then ask the API once. */
+/** How long a Job may have no pod before its Warning events are read to say why (FailedCreate). */
 const JOB_EVENT_AGE_MS = 3_000;
+/**
+ * A Job created less than this long ago may not have reached the informer's cache yet, so its
+ * absence there is checked with the API; an older one missing from the cache is gone, and saying
+ * so costs no request.
+ */
+const CACHE_TRUST_MS = 5_000;
 
 /**
  * Runs each run's worker as a Kubernetes Job of its own: one pod running `<command> worker
@@ -123,8 +129,9 @@ export class K8sRunLauncher extends BaseRunLauncher {
     }
     let job: KubeJob | undefined = informer.jobsOfRun(run.runId).find((j) => j.metadata?.name === ref.externalId);
     let pods = informer.podsOfRun(run.runId).filter((p) => p.metadata?.labels?.['job-name'] === ref.externalId);
-    if (!job) {
-      // Not in the cache: just created (the watch event is on its way), or really gone. Ask once.
+    const recent = ref.launchedAt === undefined || Date.now() - ref.launchedAt < CACHE_TRUST_MS;
+    if (!job && recent) {
+      // Not in the cache yet: just created (its watch event is on its way), or really gone. Ask once.
       const kube = await this.#client();
       job = (await kube.listJobs(ref.namespace, runSelector(run.runId))).items.find(
         (j) => j.metadata?.name === ref.externalId,
@@ -189,6 +196,7 @@ export class K8sRunLauncher extends BaseRunLauncher {
       runId: ctx.run.runId,
       image: settings.image,
       attempt,
+      launchedAt: Date.now(),
     };
     await ctx.recordWorker(ref);
     return ref;

@@ -10,6 +10,8 @@ export interface K8sWorkerRef extends WorkerRef {
   readonly image: string;
   /** 0 for the launch, N for the Nth resume (the Job is then `<name>-<N>`). */
   readonly attempt: number;
+  /** When the Job was created (ms since the epoch): after a while, a Job missing from the informer's cache is gone. */
+  readonly launchedAt?: number;
 }
 
 export function isK8sWorkerRef(ref: WorkerRef | undefined): ref is K8sWorkerRef {

@@ -58,6 +58,14 @@ describeWithDocker('K8sRunLauncher informer against the fake API server', () => 
     for (let i = 0; i < 100; i++) expect((await managed.checkHealth(a)).status).toBe('RUNNING');
     expect([...cluster.kube.http.requests.values()].reduce((x, y) => x + y, 0)).toBe(before);
     await instance.terminateRun(a.runId, { graceMs: 0 });
+    await healthIs(a, 'NOT_FOUND');
+    // A Job that is gone from the cache is gone: saying so costs no request either (once the
+    // Job is older than the watch could lag behind).
+    const launchedAt = a.worker?.launchedAt as number;
+    await waitFor('the Job to be 5 s old', async () => (Date.now() > launchedAt + 5_000 ? true : undefined));
+    const after = [...cluster.kube.http.requests.values()].reduce((x, y) => x + y, 0);
+    for (let i = 0; i < 100; i++) expect((await managed.checkHealth(a)).status).toBe('NOT_FOUND');
+    expect([...cluster.kube.http.requests.values()].reduce((x, y) => x + y, 0)).toBe(after);
   });
 
   it('resumes a dropped watch from the last resourceVersion, without listing again', async () => {
