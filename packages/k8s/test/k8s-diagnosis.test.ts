@@ -132,6 +132,18 @@ describeWithDocker('K8sRunLauncher diagnosis against the fake cluster', () => {
     });
     expect(failed.reason).toBe('PodFailurePolicy');
     expect(failed.message).toContain('DisruptionTarget');
+    // Retryable: a resume starts a new Job, <name>-1, whose worker takes the run over.
+    const launcher = await instance.launcher();
+    await launcher.resume((await instance.storage.runs.getRun(run.runId)) as RunRecord, 1);
+    const resumed = (await instance.storage.runs.getRun(run.runId)) as RunRecord;
+    expect(resumed.worker).toMatchObject({ externalId: `runyard-run-${run.runId}-1`, attempt: 1 });
+    const job = cluster.kube.store.get('jobs', 'default', `runyard-run-${run.runId}-1`);
+    expect(job?.spec.template.spec.containers[0].args).toEqual(['worker', 'execute-run', run.runId, '--resume']);
+    expect(job?.metadata.labels['runyard.dev/attempt']).toBe('1');
+    await waitFor('the resumed worker to run', async () =>
+      (await launcher.checkHealth(resumed)).status === 'RUNNING' ? true : undefined,
+    );
+    await instance.terminateRun(run.runId, { graceMs: 0 });
   });
 
   it('terminate deletes the Job in the foreground and every pod of the run, even one created after the first look', async () => {
