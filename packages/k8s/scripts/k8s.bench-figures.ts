@@ -83,7 +83,8 @@ it('prints the Kubernetes launcher figures', async () => {
       for (let tries = 0; ; tries++) {
         const answers = await Promise.all(runs.map((r) => managed.checkHealth(r)));
         if (answers.every((a) => a.status === 'RUNNING')) break;
-        if (tries > 100) throw new Error(`not all RUNNING: ${JSON.stringify(answers.find((a) => a.status !== 'RUNNING'))}`);
+        if (tries > 100)
+          throw new Error(`not all RUNNING: ${JSON.stringify(answers.find((a) => a.status !== 'RUNNING'))}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       const before = total(cluster.kube.http.requests);

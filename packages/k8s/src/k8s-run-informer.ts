@@ -35,8 +35,8 @@ export class K8sRunInformer {
   #stopped = false;
   #requests = 0;
   #relists = 0;
-  /** The last error a list or watch ended with, for health answers while the cluster is unreachable. */
-  lastError: unknown;
+  /** Why the last list or watch broke, until a new one has started; undefined while watching. */
+  #broken: unknown;
 
   constructor(api: KubeApi, namespace: string) {
     this.#api = api;
@@ -50,6 +50,11 @@ export class K8sRunInformer {
       this.#started = undefined;
     });
     return this.#started;
+  }
+
+  /** Set while a watch is broken and not yet resumed: the cache may be behind the cluster. */
+  get broken(): unknown {
+    return this.#broken;
   }
 
   get requests(): number {
@@ -137,17 +142,17 @@ export class K8sRunInformer {
   #restart(kind: Kind, error: unknown): void {
     if (this.#stopped) return;
     const r = this.#reflectors[kind];
-    if (error) this.lastError = error;
+    if (error) this.#broken = error;
     if (kubeStatusCode(error) === 410) r.resourceVersion = '';
     const again = () => {
       if (this.#stopped) return;
       const next = r.resourceVersion ? this.#watch(kind) : this.#relist(kind);
       next.then(
         () => {
-          this.lastError = undefined;
+          this.#broken = undefined;
         },
         (e) => {
-          this.lastError = e;
+          this.#broken = e;
           setTimeout(again, REWATCH_DELAY_MS).unref();
         },
       );

@@ -127,6 +127,12 @@ export class K8sRunLauncher extends BaseRunLauncher {
     } catch (error) {
       return { status: 'UNKNOWN', transient: true, reason: `cannot reach the Kubernetes API: ${kubeMessage(error)}` };
     }
+    if (informer.broken !== undefined)
+      return {
+        status: 'UNKNOWN',
+        transient: true,
+        reason: `the watch on the Kubernetes API broke and is being resumed: ${kubeMessage(informer.broken)}`,
+      };
     let job: KubeJob | undefined = informer.jobsOfRun(run.runId).find((j) => j.metadata?.name === ref.externalId);
     let pods = informer.podsOfRun(run.runId).filter((p) => p.metadata?.labels?.['job-name'] === ref.externalId);
     const recent = ref.launchedAt === undefined || Date.now() - ref.launchedAt < CACHE_TRUST_MS;

@@ -68,19 +68,33 @@ describeWithDocker('K8sRunLauncher informer against the fake API server', () => 
     expect([...cluster.kube.http.requests.values()].reduce((x, y) => x + y, 0)).toBe(after);
   });
 
-  it('resumes a dropped watch from the last resourceVersion, without listing again', async () => {
+  it('resumes a dropped watch from the last resourceVersion, without listing again; meanwhile health is UNKNOWN', async () => {
     const informer = await (await launcher()).informer();
+    const b = await startedSleeper();
+    await healthIs(b, 'RUNNING');
     const lists = requests('GET jobs') + requests('GET pods');
     const watches = requests('WATCH jobs') + requests('WATCH pods');
     cluster.kube.http.dropWatches();
-    const b = await startedSleeper();
+    // Until the watch is back, the cache may be behind: health says so rather than trusting it.
+    const managed = await instance.launcher();
+    const unknown = await waitFor('health to say the watch broke', async () => {
+      const h = await managed.checkHealth(b);
+      return h.status === 'UNKNOWN' ? h : undefined;
+    });
+    expect(unknown).toMatchObject({
+      transient: true,
+      reason: expect.stringContaining('watch on the Kubernetes API broke'),
+    });
+    const c = await startedSleeper();
+    await healthIs(c, 'RUNNING');
     await healthIs(b, 'RUNNING');
     expect(requests('WATCH jobs') + requests('WATCH pods')).toBeGreaterThanOrEqual(watches + 2);
     // The new run's Job and pod came through the resumed watches: no list, no fallback read.
     expect(requests('GET jobs') + requests('GET pods')).toBe(lists);
     expect(informer.relists).toBe(0);
     await instance.terminateRun(b.runId, { graceMs: 0 });
-    await healthIs(b, 'NOT_FOUND');
+    await instance.terminateRun(c.runId, { graceMs: 0 });
+    await healthIs(c, 'NOT_FOUND');
   });
 
   it('lists again when the server answers 410 Gone for a resourceVersion it no longer has', async () => {
