@@ -2,7 +2,7 @@ import type { RunRecord } from 'runyard';
 import { describe, expect, it } from 'vitest';
 import { validateJob } from '../test/fake-kube/fake-kube-validate.js';
 import { jobManifest } from './k8s-job-spec.js';
-import { jobName, labelValue } from './k8s-names.js';
+import { belongsToRun, jobName, labelValue } from './k8s-names.js';
 import { K8sRunLauncher } from './k8s-run-launcher.js';
 import { k8sRunLauncherConfigSchema } from './k8s-run-launcher-config.js';
 import { mergeRunOverrides, parseRunOverrides } from './k8s-run-overrides.js';
@@ -46,6 +46,16 @@ describe('Job names and labels', () => {
     const cut = labelValue(`${'j'.repeat(62)}.-x`);
     expect(cut.length).toBeLessThanOrEqual(63);
     expect(cut).toMatch(/^[A-Za-z0-9].*[A-Za-z0-9]$/);
+  });
+
+  it('tells two runs apart whose ids share the first 63 characters (the label is cut, the annotation is not)', () => {
+    const a = `${'r'.repeat(70)}-a`;
+    const b = `${'r'.repeat(70)}-b`;
+    const job = manifest({}, run({ runId: a }));
+    expect(job.metadata.labels['runyard.dev/run-id']).toBe(labelValue(b));
+    expect(belongsToRun(job, a)).toBe(true);
+    expect(belongsToRun(job, b)).toBe(false);
+    expect(belongsToRun(job.spec.template, a)).toBe(true);
   });
 
   it('builds a Job the schemas and the API rules accept, with the defaults the issue asks for', () => {

@@ -36,6 +36,7 @@ export function jobManifest(input: JobSpecInput): Record<string, unknown> {
   };
   const annotations = {
     ...settings.annotations,
+    [ANNOTATIONS.runId]: run.runId,
     [ANNOTATIONS.jobName]: run.jobName,
     [ANNOTATIONS.codeLocation]: run.origin.codeLocation,
   };

@@ -22,6 +22,7 @@ export const MARKER_VALUE = 'run-worker';
 
 /** Full values where a label had to be cut. */
 export const ANNOTATIONS = {
+  runId: 'runyard.dev/run-id',
   jobName: 'runyard.dev/job-name',
   codeLocation: 'runyard.dev/code-location',
 } as const;
@@ -57,6 +58,25 @@ export function labelValue(value: string): string {
 export function runSelector(runId?: string): string {
   const marker = `${LABELS.marker}=${MARKER_VALUE}`;
   return runId === undefined ? marker : `${marker},${LABELS.runId}=${labelValue(runId)}`;
+}
+
+/**
+ * Whether a Job or pod is the run's: its run-id label matches, and so does the full run id in its
+ * annotation, since two long run ids may share a cut label value.
+ */
+export function belongsToRun(
+  object: {
+    readonly metadata?: {
+      readonly labels?: Readonly<Record<string, string>>;
+      readonly annotations?: Readonly<Record<string, string>>;
+    };
+  },
+  runId: string,
+): boolean {
+  const meta = object.metadata;
+  if (meta?.labels?.[LABELS.runId] !== labelValue(runId)) return false;
+  const full = meta.annotations?.[ANNOTATIONS.runId];
+  return full === undefined || full === runId;
 }
 
 function trimDashes(value: string): string {

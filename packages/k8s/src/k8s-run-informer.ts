@@ -1,6 +1,6 @@
 import type { KubeApi, KubeJob, KubePod, WatchEventType } from './k8s-client.js';
 import { kubeStatusCode } from './k8s-client.js';
-import { LABELS, labelValue, runSelector } from './k8s-names.js';
+import { belongsToRun, runSelector } from './k8s-names.js';
 
 type Kind = 'jobs' | 'pods';
 const PATHS: Record<Kind, (ns: string) => string> = {
@@ -80,10 +80,7 @@ export class K8sRunInformer {
   }
 
   #ofRun(kind: Kind, runId: string): Record<string, unknown>[] {
-    const value = labelValue(runId);
-    return [...this.#reflectors[kind].objects.values()].filter(
-      (o) => (o.metadata as { labels?: Record<string, string> } | undefined)?.labels?.[LABELS.runId] === value,
-    );
+    return [...this.#reflectors[kind].objects.values()].filter((o) => belongsToRun(o, runId));
   }
 
   async #relist(kind: Kind): Promise<void> {

@@ -1,6 +1,6 @@
 import type { TerminateResult } from 'runyard';
 import type { KubeApi, KubePod } from './k8s-client.js';
-import { runSelector } from './k8s-names.js';
+import { belongsToRun, runSelector } from './k8s-names.js';
 import { podName } from './k8s-worker-health.js';
 import type { K8sWorkerRef } from './k8s-worker-ref.js';
 
@@ -19,7 +19,9 @@ export async function terminateRunWorker(api: KubeApi, ref: K8sWorkerRef, graceM
   const ns = ref.namespace;
   const selector = runSelector(ref.runId);
   const graceSeconds = Math.ceil(graceMs / 1000);
-  const before = live(await api.listPods(ns, selector).then((l) => l.items));
+  const podsOfRun = async () =>
+    live((await api.listPods(ns, selector)).items.filter((p) => belongsToRun(p, ref.runId)));
+  const before = await podsOfRun();
   const jobDeleted = await api.deleteJob(ns, ref.externalId, {
     propagationPolicy: 'Foreground',
     gracePeriodSeconds: graceSeconds,
@@ -36,7 +38,7 @@ export async function terminateRunWorker(api: KubeApi, ref: K8sWorkerRef, graceM
   let remaining: KubePod[] = [];
   for (;;) {
     // Listing again each time: a pod the Job controller created after the first look is found too.
-    remaining = live((await api.listPods(ns, selector)).items);
+    remaining = await podsOfRun();
     for (const pod of remaining) {
       const name = podName(pod);
       if (seen.has(name)) continue;
@@ -61,7 +63,7 @@ export async function terminateRunWorker(api: KubeApi, ref: K8sWorkerRef, graceM
   let left = remaining;
   while (left.length && Date.now() < forceDeadline) {
     await sleep(POLL_MS);
-    left = live((await api.listPods(ns, selector)).items);
+    left = await podsOfRun();
   }
   const names = remaining.map(podName).join(', ');
   const detail =
