@@ -111,6 +111,7 @@ export type {
   TerminateContext,
   TerminateResult,
   WorkerCommand,
+  WorkerFailureClass,
   WorkerHealth,
   WorkerHealthStatus,
 } from './launcher/run-launcher.js';

@@ -80,7 +80,18 @@ export interface WorkerHealth {
   readonly transient?: boolean;
   readonly exitCode?: number;
   readonly signal?: string;
+  /**
+   * What kind of failure a FAILED answer is, when the launcher can tell: the user's code (`user`),
+   * the memory limit (`oom`), a disruption such as preemption or eviction (`preempted`), an image
+   * that cannot be pulled (`image`), a worker that can never be scheduled (`unschedulable`), a
+   * cluster out of room for now (`capacity`), or the platform itself (`infra`).
+   */
+  readonly failureClass?: WorkerFailureClass;
+  /** Whether starting the worker again may succeed (a preempted pod: yes; a missing image: no). */
+  readonly retryable?: boolean;
 }
+
+export type WorkerFailureClass = 'user' | 'oom' | 'preempted' | 'image' | 'unschedulable' | 'capacity' | 'infra';
 
 /**
  * Turns "run R is STARTING" into a running run worker somewhere, and can stop it, check it and
