@@ -166,5 +166,10 @@ export type {
 } from './storage/schedule-storage.js';
 export { SqliteStorage, type SqliteStorageConfig, type SqliteStorageOptions } from './storage/sqlite/sqlite-storage.js';
 export type { MigrationResult, Storage, StorageInfo } from './storage/storage.js';
+export {
+  findStorageUnusableError,
+  type StorageProblem,
+  StorageUnusableError,
+} from './storage/storage-unusable-error.js';
 export { completedStepsForRun } from './worker/completed-steps.js';
 export { type RunWorkerOptions, type RunWorkerResult, runWorker } from './worker/run-worker.js';
