@@ -3,6 +3,7 @@ import type { ManagedRunLauncher } from '../launcher/managed-run-launcher.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { isTerminalStatus } from '../runs/run-status.js';
 import type { Storage } from '../storage/storage.js';
+import { terminateOutcome } from './terminate-outcome.js';
 
 export interface TerminateRunOptions {
   /** Mark CANCELED at once, then kill the worker without a grace period. */
@@ -103,11 +104,13 @@ async function stopWorker(
     { from: ['CANCELING'], statusReason: stop.escalated ? 'terminated; the worker was killed' : 'terminated' },
   );
   const after = done.applied ? done.run : ((await storage.runs.getRun(runId)) as RunRecord);
+  // Another process may have ended the run while we waited: say what really happened.
+  const outcome = await terminateOutcome(storage, after, stop, done.applied);
   return {
     run: after,
     changed: true,
-    escalated: stop.escalated,
-    message: `run ${runId} ${after.status}: ${stop.detail}`,
+    escalated: outcome.escalated,
+    message: `run ${runId} ${after.status}: ${outcome.detail}`,
   };
 }
 
