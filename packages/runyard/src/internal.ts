@@ -2,4 +2,6 @@
  * Runyard's own building blocks that its sibling packages and tests use but applications should
  * not rely on: no stability promise.
  */
+
+export { defaultStatusReason, firstFailedStep, statusNeedsReason } from './runs/status-reason.js';
 export { loadSqliteDriver, NAPI_DRIVER_PACKAGE, type SqliteDriver } from './storage/sqlite/sqlite-driver.js';

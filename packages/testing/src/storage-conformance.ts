@@ -6,6 +6,7 @@ import { describeLifecycle } from './storage-conformance/lifecycle.js';
 import { describeRunCrud } from './storage-conformance/run-crud.js';
 import { describeRunTransitions } from './storage-conformance/run-transitions.js';
 import { describeScheduleStorage } from './storage-conformance/schedules.js';
+import { describeStatusReasons } from './storage-conformance/status-reasons.js';
 
 /**
  * Makes one fresh, empty, migrated storage. Called before every test; `cleanup` runs after the
@@ -30,6 +31,7 @@ export function storageConformance(name: string, factory: StorageFactory): void 
     const storage = useFreshStorage(factory);
     describeRunCrud(storage);
     describeRunTransitions(storage);
+    describeStatusReasons(storage);
     describeEventLog(storage);
     describeScheduleStorage(storage);
     describeDaemonStorage(storage);

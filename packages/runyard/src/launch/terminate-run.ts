@@ -72,7 +72,8 @@ export async function terminateRun(
           level: 'warning',
           message: `termination requested${options.force ? ' (forced)' : ''}`,
         },
-        { from: ['STARTING', 'STARTED'] },
+        // The reason the run keeps if its worker records RUN_CANCELED itself.
+        { from: ['STARTING', 'STARTED'], statusReason: `termination requested${options.force ? ' (forced)' : ''}` },
       );
       if (!result.applied) continue;
     }

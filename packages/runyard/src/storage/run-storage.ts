@@ -9,7 +9,11 @@ export interface RunStatusEvent extends NewRunEvent {
 export interface TransitionOptions {
   /** Narrow the statuses the run may move out of (never wider than the status machine allows). */
   readonly from?: readonly RunStatus[];
-  /** Written onto the run with the status, or cleared when null. */
+  /**
+   * Written onto the run with the status, or cleared when null. Left out on a move to FAILURE or
+   * CANCELED, storage writes one itself (runs/status-reason.ts): a CANCELING run's reason, else
+   * the first failed step's STEP_FAILURE message, else the event's message.
+   */
   readonly statusReason?: string | null;
 }
 
