@@ -4,14 +4,14 @@ import { formatDuration } from '../style.js';
 import { checkIntegrity } from './storage-integrity.js';
 
 export default async function instanceInfo(_args: string[], opts: Record<string, unknown>, globals: GlobalOptions) {
-  const { info, integrity, daemons, daemonLease } = await withInstance(globals, async (instance) => ({
+  const { info, integrity, daemons, daemonLease, processes } = await withInstance(globals, async (instance) => ({
     // First: on a damaged store, the damage is what the user needs to hear about.
     integrity: await checkIntegrity(instance),
     info: await instance.info(),
     ...(await daemonStatus(instance)),
   }));
   if (opts.json) {
-    printJson({ ...info, integrity, daemons, daemonLease });
+    printJson({ ...info, integrity, daemons, daemonLease, daemonProcesses: processes });
     return 0;
   }
   const rows: Array<[string, string]> = [
@@ -28,6 +28,8 @@ export default async function instanceInfo(_args: string[], opts: Record<string,
     ['daemon', daemonLease ? `lease held by ${daemonLease.holder}` : 'not running (no daemon holds the lease)'],
   ];
   const lines = rows.map(([k, v]) => `${k.padEnd(16)} ${v}`);
+  // Every daemon process, the standby ones too: a standby takes over when the leader dies.
+  for (const p of processes) lines.push(`  ${p.role.padEnd(14)} ${p.daemonId}`);
   for (const d of daemons) {
     const state = d.healthy ? 'healthy' : 'NOT HEALTHY';
     lines.push(
