@@ -20,6 +20,7 @@ import { defaultStatusReason, firstFailedStep, statusNeedsReason } from 'runyard
 import type { PostgresDatabase, Queryable } from './postgres-database.js';
 import { insertEvents, isRunStatusEventType } from './postgres-event-log-storage.js';
 import { type RunRow, toJson, toJsonOrNull, toRunRecord } from './postgres-rows.js';
+import { decodeText, encodeText, encodeTextOrNull } from './postgres-text.js';
 import { Where } from './postgres-where.js';
 
 const INSERT_RUN = `
@@ -111,10 +112,11 @@ export class PostgresRunStorage implements RunStorage {
       const sets = [`status = ${update.param(to)}`, `updated_at = ${update.param(now)}`];
       if (event.type === 'RUN_START') sets.push(`start_time = COALESCE(start_time, ${update.param(at)})`);
       if (isTerminalStatus(to)) sets.push(`end_time = ${update.param(at)}`);
-      if (options.statusReason !== undefined) sets.push(`status_reason = ${update.param(options.statusReason)}`);
+      if (options.statusReason !== undefined)
+        sets.push(`status_reason = ${update.param(encodeTextOrNull(options.statusReason))}`);
       else if (statusNeedsReason(to)) {
         // Every FAILURE and CANCELED says why (see runyard's status-reason.ts); a cancel's own reason stays.
-        const reason = update.param(defaultStatusReason(event, to, await stepFailureMessage(tx, event)));
+        const reason = update.param(encodeText(defaultStatusReason(event, to, await stepFailureMessage(tx, event))));
         sets.push(
           `status_reason = CASE WHEN status = 'CANCELING' AND status_reason IS NOT NULL THEN status_reason ELSE ${reason} END`,
         );
@@ -138,7 +140,8 @@ export class PostgresRunStorage implements RunStorage {
     const update = new Where();
     const sets = [`updated_at = ${update.param(Date.now())}`];
     if (patch.worker !== undefined) sets.push(`worker = ${update.param(toJsonOrNull(patch.worker))}::json`);
-    if (patch.statusReason !== undefined) sets.push(`status_reason = ${update.param(patch.statusReason)}`);
+    if (patch.statusReason !== undefined)
+      sets.push(`status_reason = ${update.param(encodeTextOrNull(patch.statusReason))}`);
     if (patch.workerHeartbeatAt !== undefined) {
       sets.push(`worker_heartbeat_at = ${update.param(patch.workerHeartbeatAt)}`);
     }
@@ -176,9 +179,9 @@ async function stepFailureMessage(tx: Queryable, event: RunStatusEvent): Promise
   if (step === undefined) return undefined;
   const [row] = await tx.query<{ message: string }>(
     `SELECT message FROM event_logs WHERE run_id = $1 AND step_key = $2 AND type = 'STEP_FAILURE' ORDER BY id DESC LIMIT 1`,
-    [event.runId, step],
+    [event.runId, encodeText(step)],
   );
-  return row?.message;
+  return row === undefined ? undefined : decodeText(row.message);
 }
 
 async function writeTags(tx: Queryable, runId: string, tags: Readonly<Record<string, string>>): Promise<void> {

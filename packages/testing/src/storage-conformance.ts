@@ -1,5 +1,6 @@
 import type { Storage } from 'runyard';
 import { afterEach, beforeEach, describe } from 'vitest';
+import { describeAwkwardText } from './storage-conformance/awkward-text.js';
 import { describeDaemonStorage } from './storage-conformance/daemon.js';
 import { describeEventLog } from './storage-conformance/event-log.js';
 import { describeLifecycle } from './storage-conformance/lifecycle.js';
@@ -33,6 +34,7 @@ export function storageConformance(name: string, factory: StorageFactory): void 
     describeRunTransitions(storage);
     describeStatusReasons(storage);
     describeEventLog(storage);
+    describeAwkwardText(storage);
     describeScheduleStorage(storage);
     describeDaemonStorage(storage);
     describeLifecycle(storage);
