@@ -15,6 +15,8 @@ import {
   RunyardError,
   type TransitionOptions,
   type TransitionResult,
+  UNFINISHED_STATUSES,
+  type UpdateRunOptions,
 } from 'runyard';
 import { defaultStatusReason, firstFailedStep, statusNeedsReason } from 'runyard/internal';
 import type { PostgresDatabase, Queryable } from './postgres-database.js';
@@ -136,7 +138,7 @@ export class PostgresRunStorage implements RunStorage {
     return applied ?? { applied: false, run: await this.#record(this.#db, event.runId) };
   }
 
-  async updateRun(runId: string, patch: RunPatch): Promise<RunRecord | undefined> {
+  async updateRun(runId: string, patch: RunPatch, options: UpdateRunOptions = {}): Promise<RunRecord | undefined> {
     const update = new Where();
     const sets = [`updated_at = ${update.param(Date.now())}`];
     if (patch.worker !== undefined) sets.push(`worker = ${update.param(toJsonOrNull(patch.worker))}::json`);
@@ -148,10 +150,12 @@ export class PostgresRunStorage implements RunStorage {
     // Merged inside the UPDATE: a concurrent writer's tags are re-read under the row lock, never lost.
     if (patch.tags !== undefined) sets.push(`tags = tags || ${update.param(toJson(patch.tags))}::jsonb`);
     update.add('run_id = ?', runId);
+    // The guard is part of the UPDATE, so a run that finishes meanwhile is left alone.
+    update.add('status = ANY(?::text[])', [...(options.from ?? UNFINISHED_STATUSES)]);
     const sql = `UPDATE runs SET ${sets.join(', ')} WHERE ${update.sql()} RETURNING *`;
     return this.#db.transaction(async (tx) => {
       const [row] = await tx.query<RunRow>(sql, update.params);
-      if (!row) return undefined;
+      if (!row) return this.#record(tx, runId);
       if (patch.tags !== undefined) await writeTags(tx, runId, patch.tags);
       return toRunRecord(row);
     });

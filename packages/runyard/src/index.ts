@@ -150,11 +150,18 @@ export {
   type RunStatus,
   type RunStatusEventType,
   TERMINAL_STATUSES,
+  UNFINISHED_STATUSES,
 } from './runs/run-status.js';
 export { startUiServer, type UiServer, type UiServerOptions } from './server/index.js';
 export type { DaemonHeartbeat, DaemonStorage, Lease } from './storage/daemon-storage.js';
 export type { EventLogStorage, EventQuery, EventsStoredSubscription } from './storage/event-log-storage.js';
-export type { RunStatusEvent, RunStorage, TransitionOptions, TransitionResult } from './storage/run-storage.js';
+export type {
+  RunStatusEvent,
+  RunStorage,
+  TransitionOptions,
+  TransitionResult,
+  UpdateRunOptions,
+} from './storage/run-storage.js';
 export type {
   NewTick,
   ScheduleState,

@@ -23,6 +23,8 @@ export interface TerminateRunResult {
   readonly message: string;
 }
 
+const TERMINATION_REQUESTED = 'termination requested';
+
 // Each step is a compare-and-swap; if another process moves the run in between (a dequeue, the
 // worker finishing), we look again rather than act on a stale status.
 const MAX_RACES = 5;
@@ -73,7 +75,7 @@ export async function terminateRun(
           message: `termination requested${options.force ? ' (forced)' : ''}`,
         },
         // The reason the run keeps if its worker records RUN_CANCELED itself.
-        { from: ['STARTING', 'STARTED'], statusReason: `termination requested${options.force ? ' (forced)' : ''}` },
+        { from: ['STARTING', 'STARTED'], statusReason: `${TERMINATION_REQUESTED}${options.force ? ' (forced)' : ''}` },
       );
       if (!result.applied) continue;
     }
@@ -102,7 +104,10 @@ async function stopWorker(
       message: `run was terminated: ${stop.detail}`,
       data: { escalated: stop.escalated },
     },
-    { from: ['CANCELING'], statusReason: stop.escalated ? 'terminated; the worker was killed' : 'terminated' },
+    {
+      from: ['CANCELING'],
+      statusReason: afterWhy(run, stop.escalated ? 'terminated; the worker was killed' : 'terminated'),
+    },
   );
   const after = done.applied ? done.run : ((await storage.runs.getRun(runId)) as RunRecord);
   // Another process may have ended the run while we waited: say what really happened.
@@ -116,6 +121,7 @@ async function stopWorker(
 }
 
 async function forceCancel(storage: Storage, launcher: ManagedRunLauncher, runId: string): Promise<TerminateRunResult> {
+  const before = await storage.runs.getRun(runId);
   const marked = await storage.runs.transition(
     {
       runId,
@@ -123,10 +129,19 @@ async function forceCancel(storage: Storage, launcher: ManagedRunLauncher, runId
       level: 'warning',
       message: 'run was terminated by force; its worker is being killed',
     },
-    { from: ['CANCELING'], statusReason: 'terminated by force' },
+    { from: ['CANCELING'], statusReason: afterWhy(before, 'terminated by force') },
   );
   const run = marked.applied ? marked.run : ((await storage.runs.getRun(runId)) as RunRecord);
   // Marked first so nothing waits on a worker that may hang; killed right after so nothing runs on.
   const stop = await launcher.terminate(run, { graceMs: 0 });
   return { run, changed: true, escalated: stop.stopped, message: `run ${runId} ${run.status}: ${stop.detail}` };
+}
+
+/**
+ * How the run ended, after why it was being cancelled when someone else asked (run monitoring's
+ * "exceeded its max runtime"), so the finished run says both without anyone changing it later.
+ */
+function afterWhy(run: RunRecord | undefined, how: string): string {
+  const why = run?.statusReason;
+  return why && !why.startsWith(TERMINATION_REQUESTED) ? `${why}; ${how}` : how;
 }

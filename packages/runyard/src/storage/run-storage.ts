@@ -17,6 +17,16 @@ export interface TransitionOptions {
   readonly statusReason?: string | null;
 }
 
+export interface UpdateRunOptions {
+  /**
+   * The statuses the run may be in for the patch to apply. Default: every status but the terminal
+   * ones, so that a finished run is never changed behind its status (a late heartbeat, a queue's
+   * "waiting" reason landing on a run cancelled meanwhile). A caller that means to change a
+   * finished run says so by naming its status.
+   */
+  readonly from?: readonly RunStatus[];
+}
+
 export type TransitionResult =
   | { readonly applied: true; readonly run: RunRecord; readonly event: RunEvent }
   /** The CAS lost: `run` is the run as it is now (undefined if it does not exist); nothing was written. */
@@ -35,7 +45,12 @@ export interface RunStorage {
    * current status is one the event may leave (see run-status.ts). Start and end times follow.
    */
   transition(event: RunStatusEvent, options?: TransitionOptions): Promise<TransitionResult>;
-  updateRun(runId: string, patch: RunPatch): Promise<RunRecord | undefined>;
+  /**
+   * Applies `patch` if the run's status is one of `options.from` (default: not terminal), in one
+   * statement, so a run that finishes meanwhile is left alone. Returns the run as it is afterwards,
+   * unchanged when the guard refused; undefined when there is no such run.
+   */
+  updateRun(runId: string, patch: RunPatch, options?: UpdateRunOptions): Promise<RunRecord | undefined>;
   /** Deletes the run, its tags and its events. False when there was no such run. */
   deleteRun(runId: string): Promise<boolean>;
 }

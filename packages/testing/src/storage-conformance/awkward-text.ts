@@ -34,7 +34,11 @@ export function describeAwkwardText(storage: GetStorage): void {
       expect(failed.applied && failed.event.message).toBe(awkward);
       expect(failed.run?.statusReason).toBe(awkward);
       expect((await storage().runs.getRun(run.runId))?.statusReason).toBe(awkward);
-      const updated = await storage().runs.updateRun(run.runId, { statusReason: `again ${awkward}` });
+      const updated = await storage().runs.updateRun(
+        run.runId,
+        { statusReason: `again ${awkward}` },
+        { from: ['FAILURE'] },
+      );
       expect(updated?.statusReason).toBe(`again ${awkward}`);
       expect((await storage().events.getEvents(run.runId)).at(-1)?.message).toBe(awkward);
     });

@@ -6,9 +6,17 @@ import {
   isRunStatusEventType,
   isTerminalStatus,
   RUN_STATUS_TRANSITIONS,
+  type RunStatus,
+  UNFINISHED_STATUSES,
 } from '../../runs/run-status.js';
 import { defaultStatusReason, firstFailedStep, statusNeedsReason } from '../../runs/status-reason.js';
-import type { RunStatusEvent, RunStorage, TransitionOptions, TransitionResult } from '../run-storage.js';
+import type {
+  RunStatusEvent,
+  RunStorage,
+  TransitionOptions,
+  TransitionResult,
+  UpdateRunOptions,
+} from '../run-storage.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import { insertEvent } from './sqlite-event-log-storage.js';
 import { placeholders, type RunRow, toJson, toJsonOrNull, toRunRecord } from './sqlite-rows.js';
@@ -142,10 +150,13 @@ export class SqliteRunStorage implements RunStorage {
     return row?.message;
   }
 
-  async updateRun(runId: string, patch: RunPatch): Promise<RunRecord | undefined> {
+  async updateRun(runId: string, patch: RunPatch, options: UpdateRunOptions = {}): Promise<RunRecord | undefined> {
+    const from = options.from ?? UNFINISHED_STATUSES;
     return this.#conn.write(() => {
       const row = this.#row(runId);
       if (!row) return undefined;
+      // Read and written in one write transaction: the status cannot change in between.
+      if (!from.includes(row.status as RunStatus)) return toRunRecord(row);
       const sets = ['updated_at = ?'];
       const params: unknown[] = [Date.now()];
       if (patch.worker !== undefined) {
