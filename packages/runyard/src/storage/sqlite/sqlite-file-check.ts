@@ -89,9 +89,6 @@ function expectedSize(header: Buffer, pageSize: number): number | undefined {
 }
 
 function walHasFrames(location: string): boolean {
-  try {
-    return statSync(`${location}-wal`).size > WAL_HEADER_BYTES;
-  } catch {
-    return false;
-  }
+  // No exception for a missing log: this runs on every open.
+  return (statSync(`${location}-wal`, { throwIfNoEntry: false })?.size ?? 0) > WAL_HEADER_BYTES;
 }
