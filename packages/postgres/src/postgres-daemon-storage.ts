@@ -71,4 +71,12 @@ export class PostgresDaemonStorage implements DaemonStorage {
     const [row] = await this.#db.query<LeaseRow>('SELECT * FROM leases WHERE name = $1', [name]);
     return row ? toLease(row) : undefined;
   }
+
+  async listLeases(prefix: string): Promise<Lease[]> {
+    const rows = await this.#db.query<LeaseRow>(
+      'SELECT * FROM leases WHERE left(name, length($1)) = $1 ORDER BY name',
+      [prefix],
+    );
+    return rows.map(toLease);
+  }
 }

@@ -11,6 +11,7 @@ import type { PostgresDatabase, Queryable } from './postgres-database.js';
 import { EVENTS_CHANNEL, type PostgresEventNotifier } from './postgres-event-notifier.js';
 import { advisoryLockKey, LOCK_CLASS } from './postgres-locks.js';
 import { type EventRow, toJsonOrNull, toRunEvent } from './postgres-rows.js';
+import { encodeText, encodeTextOrNull } from './postgres-text.js';
 import { Where } from './postgres-where.js';
 
 /*
@@ -51,8 +52,8 @@ export async function insertEvents(
     events.map((e) => e.type),
     events.map((e) => e.timestamp ?? now),
     events.map((e) => e.level ?? 'info'),
-    events.map((e) => e.stepKey ?? null),
-    events.map((e) => e.message ?? ''),
+    events.map((e) => encodeTextOrNull(e.stepKey)),
+    events.map((e) => encodeText(e.message ?? '')),
     events.map((e) => toJsonOrNull(e.data)),
     events.map((e) => toJsonOrNull(e.error)),
   ]);
@@ -111,7 +112,7 @@ export class PostgresEventLogStorage implements EventLogStorage {
   /** Events matching `where` plus the query's type, step and limit filters, oldest first. */
   async #select(where: Where, query: Omit<EventQuery, 'afterId'>): Promise<RunEvent[]> {
     if (query.types !== undefined) where.add('type = ANY(?::text[])', [...query.types]);
-    if (query.stepKey !== undefined) where.add('step_key = ?', query.stepKey);
+    if (query.stepKey !== undefined) where.add('step_key = ?', encodeText(query.stepKey));
     let sql = `SELECT * FROM event_logs WHERE ${where.sql()} ORDER BY id ASC`;
     if (query.limit !== undefined) sql += ` LIMIT ${where.param(query.limit)}`;
     return (await this.#db.query<EventRow>(sql, where.params)).map(toRunEvent);

@@ -14,6 +14,7 @@ import type {
   TickStatus,
   WorkerRef,
 } from 'runyard';
+import { decodeText } from './postgres-text.js';
 
 /*
  * Rows as pg returns them (json columns already parsed, bigints as numbers: see
@@ -116,7 +117,7 @@ export function toRunRecord(row: RunRow): RunRecord {
   if (row.parent_run_id !== null) run.parentRunId = row.parent_run_id;
   if (row.root_run_id !== null) run.rootRunId = row.root_run_id;
   if (row.worker !== null) run.worker = row.worker;
-  if (row.status_reason !== null) run.statusReason = row.status_reason;
+  if (row.status_reason !== null) run.statusReason = decodeText(row.status_reason);
   if (row.worker_heartbeat_at !== null) run.workerHeartbeatAt = row.worker_heartbeat_at;
   return run;
 }
@@ -128,9 +129,9 @@ export function toRunEvent(row: EventRow): RunEvent {
     type: row.type as RunEventType,
     timestamp: row.event_time,
     level: row.level as LogLevel,
-    message: row.message,
+    message: decodeText(row.message),
   };
-  if (row.step_key !== null) event.stepKey = row.step_key;
+  if (row.step_key !== null) event.stepKey = decodeText(row.step_key);
   if (row.data !== null) event.data = row.data;
   if (row.error !== null) event.error = row.error;
   return event;

@@ -15,10 +15,14 @@ import {
   RunyardError,
   type TransitionOptions,
   type TransitionResult,
+  UNFINISHED_STATUSES,
+  type UpdateRunOptions,
 } from 'runyard';
+import { defaultStatusReason, firstFailedStep, statusNeedsReason } from 'runyard/internal';
 import type { PostgresDatabase, Queryable } from './postgres-database.js';
 import { insertEvents, isRunStatusEventType } from './postgres-event-log-storage.js';
 import { type RunRow, toJson, toJsonOrNull, toRunRecord } from './postgres-rows.js';
+import { decodeText, encodeText, encodeTextOrNull } from './postgres-text.js';
 import { Where } from './postgres-where.js';
 
 const INSERT_RUN = `
@@ -105,17 +109,25 @@ export class PostgresRunStorage implements RunStorage {
     const now = Date.now();
     // The run's times come from the event so that they agree with the event log.
     const at = event.timestamp ?? now;
-    const update = new Where();
-    const sets = [`status = ${update.param(to)}`, `updated_at = ${update.param(now)}`];
-    if (event.type === 'RUN_START') sets.push(`start_time = COALESCE(start_time, ${update.param(at)})`);
-    if (isTerminalStatus(to)) sets.push(`end_time = ${update.param(at)}`);
-    if (options.statusReason !== undefined) sets.push(`status_reason = ${update.param(options.statusReason)}`);
-    // The compare-and-swap: of two racing callers, the second waits for the first's row lock, then
-    // finds the status already moved, and its WHERE matches nothing.
-    update.add('run_id = ?', event.runId);
-    update.add('status = ANY(?::text[])', [...from]);
-    const sql = `UPDATE runs SET ${sets.join(', ')} WHERE ${update.sql()} RETURNING *`;
     const applied = await this.#db.transaction(async (tx) => {
+      const update = new Where();
+      const sets = [`status = ${update.param(to)}`, `updated_at = ${update.param(now)}`];
+      if (event.type === 'RUN_START') sets.push(`start_time = COALESCE(start_time, ${update.param(at)})`);
+      if (isTerminalStatus(to)) sets.push(`end_time = ${update.param(at)}`);
+      if (options.statusReason !== undefined)
+        sets.push(`status_reason = ${update.param(encodeTextOrNull(options.statusReason))}`);
+      else if (statusNeedsReason(to)) {
+        // Every FAILURE and CANCELED says why (see runyard's status-reason.ts); a cancel's own reason stays.
+        const reason = update.param(encodeText(defaultStatusReason(event, to, await stepFailureMessage(tx, event))));
+        sets.push(
+          `status_reason = CASE WHEN status = 'CANCELING' AND status_reason IS NOT NULL THEN status_reason ELSE ${reason} END`,
+        );
+      }
+      // The compare-and-swap: of two racing callers, the second waits for the first's row lock, then
+      // finds the status already moved, and its WHERE matches nothing.
+      update.add('run_id = ?', event.runId);
+      update.add('status = ANY(?::text[])', [...from]);
+      const sql = `UPDATE runs SET ${sets.join(', ')} WHERE ${update.sql()} RETURNING *`;
       const [row] = await tx.query<RunRow>(sql, update.params);
       if (!row) return undefined;
       // The event, and its NOTIFY, commit with the status or not at all.
@@ -126,21 +138,24 @@ export class PostgresRunStorage implements RunStorage {
     return applied ?? { applied: false, run: await this.#record(this.#db, event.runId) };
   }
 
-  async updateRun(runId: string, patch: RunPatch): Promise<RunRecord | undefined> {
+  async updateRun(runId: string, patch: RunPatch, options: UpdateRunOptions = {}): Promise<RunRecord | undefined> {
     const update = new Where();
     const sets = [`updated_at = ${update.param(Date.now())}`];
     if (patch.worker !== undefined) sets.push(`worker = ${update.param(toJsonOrNull(patch.worker))}::json`);
-    if (patch.statusReason !== undefined) sets.push(`status_reason = ${update.param(patch.statusReason)}`);
+    if (patch.statusReason !== undefined)
+      sets.push(`status_reason = ${update.param(encodeTextOrNull(patch.statusReason))}`);
     if (patch.workerHeartbeatAt !== undefined) {
       sets.push(`worker_heartbeat_at = ${update.param(patch.workerHeartbeatAt)}`);
     }
     // Merged inside the UPDATE: a concurrent writer's tags are re-read under the row lock, never lost.
     if (patch.tags !== undefined) sets.push(`tags = tags || ${update.param(toJson(patch.tags))}::jsonb`);
     update.add('run_id = ?', runId);
+    // The guard is part of the UPDATE, so a run that finishes meanwhile is left alone.
+    update.add('status = ANY(?::text[])', [...(options.from ?? UNFINISHED_STATUSES)]);
     const sql = `UPDATE runs SET ${sets.join(', ')} WHERE ${update.sql()} RETURNING *`;
     return this.#db.transaction(async (tx) => {
       const [row] = await tx.query<RunRow>(sql, update.params);
-      if (!row) return undefined;
+      if (!row) return this.#record(tx, runId);
       if (patch.tags !== undefined) await writeTags(tx, runId, patch.tags);
       return toRunRecord(row);
     });
@@ -160,6 +175,17 @@ export class PostgresRunStorage implements RunStorage {
     const [row] = await db.query<RunRow>('SELECT * FROM runs WHERE run_id = $1', [runId]);
     return row ? toRunRecord(row) : undefined;
   }
+}
+
+/** The latest STEP_FAILURE message of the first step a RUN_FAILURE names. */
+async function stepFailureMessage(tx: Queryable, event: RunStatusEvent): Promise<string | undefined> {
+  const step = firstFailedStep(event);
+  if (step === undefined) return undefined;
+  const [row] = await tx.query<{ message: string }>(
+    `SELECT message FROM event_logs WHERE run_id = $1 AND step_key = $2 AND type = 'STEP_FAILURE' ORDER BY id DESC LIMIT 1`,
+    [event.runId, encodeText(step)],
+  );
+  return row === undefined ? undefined : decodeText(row.message);
 }
 
 async function writeTags(tx: Queryable, runId: string, tags: Readonly<Record<string, string>>): Promise<void> {

@@ -17,6 +17,7 @@ import { PostgresDatabase } from './postgres-database.js';
 import { PostgresEventLogStorage } from './postgres-event-log-storage.js';
 import { PostgresEventNotifier } from './postgres-event-notifier.js';
 import { applyPendingMigrations, LATEST_POSTGRES_SCHEMA_VERSION, readSchemaVersion } from './postgres-migrations.js';
+import { describeError, postgresOpenError } from './postgres-open-error.js';
 import { PostgresRunStorage } from './postgres-run-storage.js';
 import { PostgresScheduleStorage } from './postgres-schedule-storage.js';
 import type { PostgresStorageConfig } from './postgres-storage-config.js';
@@ -87,7 +88,9 @@ export class PostgresStorage implements Storage {
       await this.dispose();
       if (error instanceof RunyardError) throw error;
       const scrubbed = this.#db.scrub(error);
-      throw new RunyardError(`cannot open PostgreSQL storage at ${this.#db.location}: ${describe(scrubbed)}`, {
+      const explained = postgresOpenError(scrubbed, this.#db.settings);
+      if (explained) throw explained;
+      throw new RunyardError(`cannot open PostgreSQL storage at ${this.#db.location}: ${describeError(scrubbed)}`, {
         cause: scrubbed,
         userError: true,
         data: { location: this.#db.location, code: (scrubbed as { code?: unknown }).code ?? null },
@@ -159,14 +162,4 @@ export class PostgresStorage implements Storage {
     }
     this.#db.setSchemaGate(null);
   }
-}
-
-/** One line for an error that may be an AggregateError (a host name with several addresses) with no message of its own. */
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.message) return error.message;
-  const inner = (error as { errors?: unknown }).errors;
-  if (Array.isArray(inner) && inner.length > 0) return inner.map(describe).join('; ');
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : error.name;
 }

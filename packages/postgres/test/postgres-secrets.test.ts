@@ -32,7 +32,11 @@ describeWithPostgres('PostgresStorage keeps the password out of messages', (serv
   describe('in code', () => {
     it('says a wrong password failed, and where, but never which password', async () => {
       const error = await openError({ url: wrongUrl() });
-      expect(error).toMatchObject({ name: 'RunyardError', userError: true, data: { code: '28P01' } });
+      expect(error).toMatchObject({
+        name: 'StorageUnusableError',
+        problem: 'access-denied',
+        data: { code: '28P01', problem: 'access-denied' },
+      });
       expect(error.message).toContain(
         `cannot open PostgreSQL storage at postgresql://postgres@127.0.0.1:${server().port}`,
       );

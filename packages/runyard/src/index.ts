@@ -152,11 +152,18 @@ export {
   type RunStatus,
   type RunStatusEventType,
   TERMINAL_STATUSES,
+  UNFINISHED_STATUSES,
 } from './runs/run-status.js';
 export { startUiServer, type UiServer, type UiServerOptions } from './server/index.js';
 export type { DaemonHeartbeat, DaemonStorage, Lease } from './storage/daemon-storage.js';
 export type { EventLogStorage, EventQuery, EventsStoredSubscription } from './storage/event-log-storage.js';
-export type { RunStatusEvent, RunStorage, TransitionOptions, TransitionResult } from './storage/run-storage.js';
+export type {
+  RunStatusEvent,
+  RunStorage,
+  TransitionOptions,
+  TransitionResult,
+  UpdateRunOptions,
+} from './storage/run-storage.js';
 export type {
   NewTick,
   ScheduleState,
@@ -168,5 +175,10 @@ export type {
 } from './storage/schedule-storage.js';
 export { SqliteStorage, type SqliteStorageConfig, type SqliteStorageOptions } from './storage/sqlite/sqlite-storage.js';
 export type { MigrationResult, Storage, StorageInfo } from './storage/storage.js';
+export {
+  findStorageUnusableError,
+  type StorageProblem,
+  StorageUnusableError,
+} from './storage/storage-unusable-error.js';
 export { completedStepsForRun } from './worker/completed-steps.js';
 export { type RunWorkerOptions, type RunWorkerResult, runWorker } from './worker/run-worker.js';

@@ -1,11 +1,13 @@
 import type { Storage } from 'runyard';
 import { afterEach, beforeEach, describe } from 'vitest';
+import { describeAwkwardText } from './storage-conformance/awkward-text.js';
 import { describeDaemonStorage } from './storage-conformance/daemon.js';
 import { describeEventLog } from './storage-conformance/event-log.js';
 import { describeLifecycle } from './storage-conformance/lifecycle.js';
 import { describeRunCrud } from './storage-conformance/run-crud.js';
 import { describeRunTransitions } from './storage-conformance/run-transitions.js';
 import { describeScheduleStorage } from './storage-conformance/schedules.js';
+import { describeStatusReasons } from './storage-conformance/status-reasons.js';
 
 /**
  * Makes one fresh, empty, migrated storage. Called before every test; `cleanup` runs after the
@@ -30,7 +32,9 @@ export function storageConformance(name: string, factory: StorageFactory): void 
     const storage = useFreshStorage(factory);
     describeRunCrud(storage);
     describeRunTransitions(storage);
+    describeStatusReasons(storage);
     describeEventLog(storage);
+    describeAwkwardText(storage);
     describeScheduleStorage(storage);
     describeDaemonStorage(storage);
     describeLifecycle(storage);

@@ -1,4 +1,5 @@
 import { RunyardError } from '../errors.js';
+import { findStorageUnusableError } from '../storage/storage-unusable-error.js';
 
 /** Bad usage or bad input on the command line: exit code 2 with just the message. */
 export class UsageError extends RunyardError {
@@ -24,6 +25,12 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
   if (error instanceof ExitCode) return error.code;
   if (error instanceof RunyardError && error.userError) {
     stderr.write(`runyard: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  // Storage that cannot be used is not a bug: the message says which store, what is wrong and what to do.
+  const storage = findStorageUnusableError(error);
+  if (storage) {
+    stderr.write(`runyard: ${storage.message}\n`);
     return EXIT.usage;
   }
   if (isUserErrorFromOtherCopy(error)) {

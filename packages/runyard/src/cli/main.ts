@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isRunStatus, RUN_STATUSES } from '../runs/run-status.js';
 import { EXIT, reportError } from './cli-error.js';
 import type { GlobalOptions } from './command-context.js';
-import { exitProcess } from './fast-start.js';
+import { exitWhenFlushed, guardStdio } from './stdio-exit.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -196,6 +196,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  guardStdio();
   const program = buildProgram();
   let code: number = EXIT.ok;
   try {
@@ -210,7 +211,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
   }
   // Exit explicitly: op code may leave timers or sockets open that must not keep the CLI alive.
-  exitProcess(code);
+  // But only once everything printed has been written, however slowly stdout is read.
+  await exitWhenFlushed(code);
 }
 
 function readVersion(): string {

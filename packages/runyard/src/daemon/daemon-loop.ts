@@ -4,6 +4,7 @@ import { type ErrorInfo, formatErrorChain, toErrorInfo } from '../events/error-i
 import type { Instance } from '../instance/instance.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
 import type { Daemon, DaemonIterationContext } from './daemon.js';
+import { announcePresence, withdrawPresence } from './daemon-presence.js';
 
 export const DAEMON_LEASE = 'runyard-daemon';
 const MAX_ERRORS_KEPT = 5;
@@ -98,6 +99,9 @@ export class DaemonLoop {
         this.#log(`could not renew the daemon lease: ${formatErrorChain(toErrorInfo(error))}`);
       }
       this.#firstLeaseAttemptDone();
+      // Leader or standby, this daemon is listed by `instance info` while it lives. Apart from the
+      // lease above: failing to say so must not stop a leader from acting.
+      await announcePresence(storage.daemon, this.daemonId, this.#leaseTtlMs, this.#leader).catch(() => undefined);
       await this.#sleep(this.#leaseIntervalMs);
     }
     this.#firstLeaseAttemptDone();
@@ -142,6 +146,7 @@ export class DaemonLoop {
 
   async #release(): Promise<void> {
     this.#leader = false;
+    await withdrawPresence(this.#instance.storage.daemon, this.daemonId).catch(() => undefined);
     if (!this.#everLeader) return;
     // Deletes the lease only if it is still ours, so a takeover that already happened stays.
     const released = await this.#instance.storage.daemon.releaseLease(DAEMON_LEASE, this.daemonId).catch(() => false);

@@ -1,6 +1,7 @@
 import { formatErrorChain } from '../events/error-info.js';
 import type { Instance } from '../instance/instance.js';
 import { DAEMON_LEASE } from './daemon-loop.js';
+import { type DaemonProcessStatus, listDaemonProcesses } from './daemon-presence.js';
 
 export interface DaemonStatus {
   /** QUEUE, MONITORING, SCHEDULER, RETRIES. */
@@ -21,11 +22,14 @@ export interface DaemonLeaseStatus {
   readonly expiresAt: number;
 }
 
-/** Each sub-daemon's latest heartbeat and who holds the daemon lease: `instance info` and the UI. */
+/**
+ * Each sub-daemon's latest heartbeat (written by the leader), who holds the daemon lease, and every
+ * daemon process alive with its role (leader or standby): `instance info` and the API.
+ */
 export async function daemonStatus(
   instance: Instance,
   now: number = Date.now(),
-): Promise<{ daemons: DaemonStatus[]; daemonLease: DaemonLeaseStatus | null }> {
+): Promise<{ daemons: DaemonStatus[]; daemonLease: DaemonLeaseStatus | null; processes: DaemonProcessStatus[] }> {
   const toleranceMs = instance.config.daemon.heartbeatToleranceSeconds * 1000;
   const [heartbeats, lease] = await Promise.all([
     instance.storage.daemon.getHeartbeats(),
@@ -45,5 +49,7 @@ export async function daemonStatus(
   });
   // An expired lease is as good as none: its holder is gone or stuck.
   const daemonLease = lease && lease.expiresAt >= now ? { holder: lease.holder, expiresAt: lease.expiresAt } : null;
-  return { daemons, daemonLease };
+  // Every daemon process alive, the leader and any standby, each with its role.
+  const processes = await listDaemonProcesses(instance.storage.daemon, lease, now);
+  return { daemons, daemonLease, processes };
 }

@@ -4,6 +4,7 @@ import type { ManagedRunLauncher } from '../launcher/managed-run-launcher.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { isTerminalStatus } from '../runs/run-status.js';
 import type { Storage } from '../storage/storage.js';
+import { terminateOutcome } from './terminate-outcome.js';
 
 export interface TerminateRunOptions {
   /** Mark CANCELED at once, then kill the worker without a grace period. */
@@ -22,6 +23,8 @@ export interface TerminateRunResult {
   /** One line for people. */
   readonly message: string;
 }
+
+const TERMINATION_REQUESTED = 'termination requested';
 
 // Each step is a compare-and-swap; if another process moves the run in between (a dequeue, the
 // worker finishing), we look again rather than act on a stale status.
@@ -72,7 +75,8 @@ export async function terminateRun(
           level: 'warning',
           message: `termination requested${options.force ? ' (forced)' : ''}`,
         },
-        { from: ['STARTING', 'STARTED'] },
+        // The reason the run keeps if its worker records RUN_CANCELED itself.
+        { from: ['STARTING', 'STARTED'], statusReason: `${TERMINATION_REQUESTED}${options.force ? ' (forced)' : ''}` },
       );
       if (!result.applied) continue;
     }
@@ -101,20 +105,26 @@ async function stopWorker(
       message: `run was terminated: ${stop.detail}`,
       data: { escalated: stop.escalated },
     },
-    { from: ['CANCELING'], statusReason: stop.escalated ? 'terminated; the worker was killed' : 'terminated' },
+    {
+      from: ['CANCELING'],
+      statusReason: afterWhy(run, stop.escalated ? 'terminated; the worker was killed' : 'terminated'),
+    },
   );
   const after = done.applied ? done.run : ((await storage.runs.getRun(runId)) as RunRecord);
   if (after.status === 'CANCELED')
     await endOpenSteps(storage, runId, 'cancelled', `the run was terminated: ${stop.detail}`);
+  // Another process may have ended the run while we waited: say what really happened.
+  const outcome = await terminateOutcome(storage, after, stop, done.applied);
   return {
     run: after,
     changed: true,
-    escalated: stop.escalated,
-    message: `run ${runId} ${after.status}: ${stop.detail}`,
+    escalated: outcome.escalated,
+    message: `run ${runId} ${after.status}: ${outcome.detail}`,
   };
 }
 
 async function forceCancel(storage: Storage, launcher: ManagedRunLauncher, runId: string): Promise<TerminateRunResult> {
+  const before = await storage.runs.getRun(runId);
   const marked = await storage.runs.transition(
     {
       runId,
@@ -122,11 +132,20 @@ async function forceCancel(storage: Storage, launcher: ManagedRunLauncher, runId
       level: 'warning',
       message: 'run was terminated by force; its worker is being killed',
     },
-    { from: ['CANCELING'], statusReason: 'terminated by force' },
+    { from: ['CANCELING'], statusReason: afterWhy(before, 'terminated by force') },
   );
   const run = marked.applied ? marked.run : ((await storage.runs.getRun(runId)) as RunRecord);
   // Marked first so nothing waits on a worker that may hang; killed right after so nothing runs on.
   const stop = await launcher.terminate(run, { graceMs: 0 });
   if (run.status === 'CANCELED') await endOpenSteps(storage, runId, 'cancelled', 'the run was terminated by force');
   return { run, changed: true, escalated: stop.stopped, message: `run ${runId} ${run.status}: ${stop.detail}` };
+}
+
+/**
+ * How the run ended, after why it was being cancelled when someone else asked (run monitoring's
+ * "exceeded its max runtime"), so the finished run says both without anyone changing it later.
+ */
+function afterWhy(run: RunRecord | undefined, how: string): string {
+  const why = run?.statusReason;
+  return why && !why.startsWith(TERMINATION_REQUESTED) ? `${why}; ${how}` : how;
 }

@@ -18,6 +18,11 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCESS', 'FAILURE', 'CANCELED'];
 
+/** The statuses of a run that has not finished: what `updateRun` may change by default. */
+export const UNFINISHED_STATUSES: readonly RunStatus[] = Object.freeze(
+  RUN_STATUSES.filter((status) => !TERMINAL_STATUSES.includes(status)),
+);
+
 /** Statuses in which a run may still hold compute somewhere. */
 export const IN_PROGRESS_STATUSES: readonly RunStatus[] = ['STARTING', 'STARTED', 'CANCELING'];
 

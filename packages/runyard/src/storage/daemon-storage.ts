@@ -29,4 +29,6 @@ export interface DaemonStorage {
   ): Promise<{ readonly acquired: boolean; readonly lease: Lease }>;
   releaseLease(name: string, holder: string): Promise<boolean>;
   getLease(name: string): Promise<Lease | undefined>;
+  /** Every lease whose name starts with `prefix`, expired ones included, by name. */
+  listLeases(prefix: string): Promise<Lease[]>;
 }

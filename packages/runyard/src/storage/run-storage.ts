@@ -9,8 +9,22 @@ export interface RunStatusEvent extends NewRunEvent {
 export interface TransitionOptions {
   /** Narrow the statuses the run may move out of (never wider than the status machine allows). */
   readonly from?: readonly RunStatus[];
-  /** Written onto the run with the status, or cleared when null. */
+  /**
+   * Written onto the run with the status, or cleared when null. Left out on a move to FAILURE or
+   * CANCELED, storage writes one itself (runs/status-reason.ts): a CANCELING run's reason, else
+   * the first failed step's STEP_FAILURE message, else the event's message.
+   */
   readonly statusReason?: string | null;
+}
+
+export interface UpdateRunOptions {
+  /**
+   * The statuses the run may be in for the patch to apply. Default: every status but the terminal
+   * ones, so that a finished run is never changed behind its status (a late heartbeat, a queue's
+   * "waiting" reason landing on a run cancelled meanwhile). A caller that means to change a
+   * finished run says so by naming its status.
+   */
+  readonly from?: readonly RunStatus[];
 }
 
 export type TransitionResult =
@@ -31,7 +45,12 @@ export interface RunStorage {
    * current status is one the event may leave (see run-status.ts). Start and end times follow.
    */
   transition(event: RunStatusEvent, options?: TransitionOptions): Promise<TransitionResult>;
-  updateRun(runId: string, patch: RunPatch): Promise<RunRecord | undefined>;
+  /**
+   * Applies `patch` if the run's status is one of `options.from` (default: not terminal), in one
+   * statement, so a run that finishes meanwhile is left alone. Returns the run as it is afterwards,
+   * unchanged when the guard refused; undefined when there is no such run.
+   */
+  updateRun(runId: string, patch: RunPatch, options?: UpdateRunOptions): Promise<RunRecord | undefined>;
   /** Deletes the run, its tags and its events. False when there was no such run. */
   deleteRun(runId: string): Promise<boolean>;
 }

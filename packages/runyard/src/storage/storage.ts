@@ -31,6 +31,12 @@ export interface Storage {
   /** Applies pending schema migrations. Safe to call from several processes at once. */
   migrate(): Promise<MigrationResult>;
   info(): Promise<StorageInfo>;
+  /**
+   * Optional: a thorough check for damage that opening does not look for, because it reads the
+   * whole store (SQLite: `PRAGMA quick_check`). Throws StorageUnusableError naming what it found.
+   * `runyard instance info`, `instance migrate` and the daemon call it when present.
+   */
+  checkIntegrity?(): Promise<void>;
   /** The config that rebuilds this storage in another process (env references kept, not resolved). */
   toConfig(): ComponentConfig;
   /** Idempotent. */

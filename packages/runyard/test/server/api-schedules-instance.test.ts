@@ -75,7 +75,7 @@ describe('instance and daemon', () => {
   });
 
   it('says no daemon holds the lease when none runs, and shows heartbeats when one does', async () => {
-    expect((await h.api('GET', '/api/daemon')).body).toEqual({ lease: null, daemons: [] });
+    expect((await h.api('GET', '/api/daemon')).body).toEqual({ lease: null, daemons: [], processes: [] });
     await h.instance.storage.daemon.recordHeartbeat({
       daemonType: 'QUEUE',
       daemonId: 'host:1:abc',

@@ -70,6 +70,24 @@ export function describeDaemonStorage(storage: GetStorage): void {
       expect((await daemon.acquireLease('scheduler', 'daemon-b', 60_000)).acquired).toBe(true);
     });
 
+    it('lists the leases whose name starts with a prefix, expired ones too, by name', async () => {
+      const daemon = storage().daemon;
+      await daemon.acquireLease('daemon-process/b', 'b', 60_000);
+      await daemon.acquireLease('daemon-process/a', 'a', -1);
+      await daemon.acquireLease('daemon-processes', 'not-under-the-prefix', 60_000);
+      await daemon.acquireLease('other', 'c', 60_000);
+      // LIKE wildcards in a prefix are plain characters.
+      await daemon.acquireLease('daemon_process/x', 'x', 60_000);
+      const listed = await daemon.listLeases('daemon-process/');
+      expect(listed.map((l) => [l.name, l.holder])).toEqual([
+        ['daemon-process/a', 'a'],
+        ['daemon-process/b', 'b'],
+      ]);
+      expect(listed[0]?.expiresAt).toBeLessThan(Date.now());
+      expect((await daemon.listLeases('daemon_process/')).map((l) => l.name)).toEqual(['daemon_process/x']);
+      expect(await daemon.listLeases('nothing-here/')).toEqual([]);
+    });
+
     it('gives a contested free lease to exactly one of many concurrent holders', async () => {
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) => storage().daemon.acquireLease('contested', `daemon-${i}`, 60_000)),

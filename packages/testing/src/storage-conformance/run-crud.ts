@@ -1,4 +1,4 @@
-import type { RunListOptions, RunRecord } from 'runyard';
+import { type RunListOptions, type RunRecord, TERMINAL_STATUSES, UNFINISHED_STATUSES } from 'runyard';
 import { describe, expect, it } from 'vitest';
 import { clockPast, type GetStorage, newRun, runIn } from './fixtures.js';
 
@@ -75,6 +75,35 @@ export function describeRunCrud(storage: GetStorage): void {
       expect(cleared?.statusReason).toBeUndefined();
       expect(cleared?.workerHeartbeatAt).toBe(1234);
       expect(await storage().runs.getRun(run.runId)).toEqual(cleared);
+    });
+
+    it('leaves a finished run alone unless the caller names its status', async () => {
+      for (const status of TERMINAL_STATUSES) {
+        const run = await runIn(storage(), status);
+        const patch = { statusReason: 'late', workerHeartbeatAt: 99, tags: { late: 'yes' } } as const;
+        expect(await storage().runs.updateRun(run.runId, patch)).toEqual(run);
+        expect(await storage().runs.getRun(run.runId)).toEqual(run);
+        expect(await storage().runs.countRuns({ tags: { late: 'yes' } })).toBe(0);
+        const meant = await storage().runs.updateRun(run.runId, patch, { from: [status] });
+        expect(meant).toMatchObject({ status, statusReason: 'late', workerHeartbeatAt: 99, tags: { late: 'yes' } });
+        expect(await storage().runs.countRuns({ tags: { late: 'yes' } })).toBe(1);
+        await storage().runs.deleteRun(run.runId);
+      }
+    });
+
+    it('applies a patch only in the statuses `from` names', async () => {
+      const run = await runIn(storage(), 'STARTED');
+      expect(await storage().runs.updateRun(run.runId, { statusReason: 'x' }, { from: ['QUEUED'] })).toEqual(run);
+      const beat = await storage().runs.updateRun(run.runId, { workerHeartbeatAt: 5 }, { from: ['STARTED'] });
+      expect(beat).toMatchObject({ status: 'STARTED', workerHeartbeatAt: 5 });
+      // Every unfinished status may be changed by default.
+      for (const status of UNFINISHED_STATUSES) {
+        const other = await runIn(storage(), status);
+        expect(await storage().runs.updateRun(other.runId, { statusReason: 'fine' })).toMatchObject({
+          status,
+          statusReason: 'fine',
+        });
+      }
     });
 
     it('merges tags on update, and filters see the new values', async () => {

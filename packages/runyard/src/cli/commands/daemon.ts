@@ -2,6 +2,7 @@ import { DaemonLoop } from '../../daemon/daemon-loop.js';
 import { daemonsForInstance } from '../../daemon/daemons-for-instance.js';
 import { UsageError } from '../cli-error.js';
 import { type GlobalOptions, openInstance } from '../command-context.js';
+import { checkIntegrity } from './storage-integrity.js';
 
 /**
  * `runyard daemon`: the run queue, run monitoring, the scheduler and run retries in one process.
@@ -12,6 +13,8 @@ export default async function daemon(_args: string[], opts: Record<string, unkno
   const leaseTtlMs = opts.leaseTtl === undefined ? undefined : parseLeaseTtl(opts.leaseTtl);
   const instance = await openInstance(globals);
   try {
+    // A daemon runs for days on this store: a damaged one is better found now than mid-iteration.
+    await checkIntegrity(instance);
     const daemons = await daemonsForInstance(instance);
     const seconds = instance.config.daemon.heartbeatIntervalSeconds;
     const loop = new DaemonLoop(instance, daemons, {

@@ -3,7 +3,8 @@ import { runWorker } from '../../worker/run-worker.js';
 import { reportError } from '../cli-error.js';
 import type { GlobalOptions } from '../command-context.js';
 import { resolveHome } from '../command-context.js';
-import { exitProcess, type WorkerCommandLine } from '../fast-start.js';
+import type { WorkerCommandLine } from '../fast-start.js';
+import { exitWhenFlushed, guardStdio } from '../stdio-exit.js';
 
 /**
  * The run worker's entry point, run by every launcher. The instance comes from RUNYARD_INSTANCE
@@ -29,6 +30,7 @@ export default async function workerExecuteRun(args: string[], opts: Record<stri
  * Ends the process as main() does.
  */
 export async function runWorkerCommandLine(line: WorkerCommandLine): Promise<never> {
+  guardStdio();
   let code: number;
   try {
     const globals: GlobalOptions = line.home === undefined ? {} : { home: line.home };
@@ -36,5 +38,5 @@ export async function runWorkerCommandLine(line: WorkerCommandLine): Promise<nev
   } catch (error) {
     code = reportError(error);
   }
-  exitProcess(code);
+  return exitWhenFlushed(code);
 }

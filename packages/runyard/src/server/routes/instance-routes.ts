@@ -20,8 +20,8 @@ export function instanceRoutes(ctx: ServerContext): Hono {
   });
 
   app.get('/daemon', async (c) => {
-    const { daemons, daemonLease } = await daemonStatus(ctx.instance);
-    return c.json({ lease: daemonLease, daemons });
+    const { daemons, daemonLease, processes } = await daemonStatus(ctx.instance);
+    return c.json({ lease: daemonLease, daemons, processes });
   });
 
   return app;

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { RunyardError } from '../../errors.js';
 import { retryOnBusy } from './sqlite-busy.js';
+import { toSqliteStorageError } from './sqlite-errors.js';
 
 export type SqliteDatabase = BetterSqlite3.Database;
 export type SqliteStatement = BetterSqlite3.Statement<unknown[], unknown>;
@@ -63,15 +64,17 @@ export class SqliteConnection {
    * handler cannot wait out.
    */
   write<T>(work: () => T): Promise<T> {
-    return retryOnBusy(() => this.db.transaction(work).immediate());
+    return this.#explained(retryOnBusy(() => this.db.transaction(work).immediate()));
   }
 
   /** Reads need no transaction in WAL mode, but can still meet a transient SQLITE_BUSY_RECOVERY. */
   read<T>(work: () => T): Promise<T> {
-    return retryOnBusy(() => {
-      this.#assertOpen();
-      return work();
-    });
+    return this.#explained(
+      retryOnBusy(() => {
+        this.#assertOpen();
+        return work();
+      }),
+    );
   }
 
   /** Idempotent; false when it was already closed. */
@@ -81,6 +84,18 @@ export class SqliteConnection {
     this.#statements.clear();
     this.#db.close();
     return true;
+  }
+
+  /**
+   * A damaged page, a full disk or a file made read-only is found by whichever query meets it, long
+   * after open: it gets the same message as at open, naming the file and what to do.
+   */
+  async #explained<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      throw toSqliteStorageError(error, this.#location);
+    }
   }
 
   #assertOpen(): void {

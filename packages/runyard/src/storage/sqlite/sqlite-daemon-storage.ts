@@ -63,6 +63,16 @@ export class SqliteDaemonStorage implements DaemonStorage {
     return this.#conn.read(() => this.#lease(name));
   }
 
+  async listLeases(prefix: string): Promise<Lease[]> {
+    return this.#conn.read(() =>
+      (
+        this.#conn
+          .statement('SELECT * FROM leases WHERE substr(name, 1, ?) = ? ORDER BY name')
+          .all(prefix.length, prefix) as LeaseRow[]
+      ).map(toLease),
+    );
+  }
+
   #lease(name: string): Lease | undefined {
     const row = this.#conn.statement('SELECT * FROM leases WHERE name = ?').get(name) as LeaseRow | undefined;
     return row ? toLease(row) : undefined;

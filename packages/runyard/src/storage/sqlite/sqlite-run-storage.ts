@@ -6,8 +6,17 @@ import {
   isRunStatusEventType,
   isTerminalStatus,
   RUN_STATUS_TRANSITIONS,
+  type RunStatus,
+  UNFINISHED_STATUSES,
 } from '../../runs/run-status.js';
-import type { RunStatusEvent, RunStorage, TransitionOptions, TransitionResult } from '../run-storage.js';
+import { defaultStatusReason, firstFailedStep, statusNeedsReason } from '../../runs/status-reason.js';
+import type {
+  RunStatusEvent,
+  RunStorage,
+  TransitionOptions,
+  TransitionResult,
+  UpdateRunOptions,
+} from '../run-storage.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import { insertEvent } from './sqlite-event-log-storage.js';
 import { placeholders, type RunRow, toJson, toJsonOrNull, toRunRecord } from './sqlite-rows.js';
@@ -112,6 +121,12 @@ export class SqliteRunStorage implements RunStorage {
       if (options.statusReason !== undefined) {
         sets.push('status_reason = ?');
         params.push(options.statusReason);
+      } else if (statusNeedsReason(to)) {
+        // Every FAILURE and CANCELED says why (see status-reason.ts); a cancel's own reason stays.
+        sets.push(
+          `status_reason = CASE WHEN status = 'CANCELING' AND status_reason IS NOT NULL THEN status_reason ELSE ? END`,
+        );
+        params.push(defaultStatusReason(event, to, this.#stepFailureMessage(event)));
       }
       // The compare-and-swap: the WHERE clause is the status machine, so of two racing callers the
       // second finds the status already moved and changes nothing.
@@ -123,10 +138,25 @@ export class SqliteRunStorage implements RunStorage {
     });
   }
 
-  async updateRun(runId: string, patch: RunPatch): Promise<RunRecord | undefined> {
+  /** The latest STEP_FAILURE message of the first step a RUN_FAILURE names, inside the transition's transaction. */
+  #stepFailureMessage(event: RunStatusEvent): string | undefined {
+    const step = firstFailedStep(event);
+    if (step === undefined) return undefined;
+    const row = this.#conn
+      .statement(
+        `SELECT message FROM event_logs WHERE run_id = ? AND step_key = ? AND type = 'STEP_FAILURE' ORDER BY id DESC LIMIT 1`,
+      )
+      .get(event.runId, step) as { message: string } | undefined;
+    return row?.message;
+  }
+
+  async updateRun(runId: string, patch: RunPatch, options: UpdateRunOptions = {}): Promise<RunRecord | undefined> {
+    const from = options.from ?? UNFINISHED_STATUSES;
     return this.#conn.write(() => {
       const row = this.#row(runId);
       if (!row) return undefined;
+      // Read and written in one write transaction: the status cannot change in between.
+      if (!from.includes(row.status as RunStatus)) return toRunRecord(row);
       const sets = ['updated_at = ?'];
       const params: unknown[] = [Date.now()];
       if (patch.worker !== undefined) {

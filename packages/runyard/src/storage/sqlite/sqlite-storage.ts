@@ -11,7 +11,9 @@ import { retryOnBusy } from './sqlite-busy.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteDaemonStorage } from './sqlite-daemon-storage.js';
 import { loadSqliteDriver } from './sqlite-driver.js';
+import { toSqliteStorageError } from './sqlite-errors.js';
 import { SqliteEventLogStorage } from './sqlite-event-log-storage.js';
+import { checkSqliteHeader, quickCheckSqlite } from './sqlite-file-check.js';
 import { applyPendingMigrations, LATEST_SQLITE_SCHEMA_VERSION, readSchemaVersion } from './sqlite-migrations.js';
 import { SqliteRunStorage } from './sqlite-run-storage.js';
 import { SqliteScheduleStorage } from './sqlite-schedule-storage.js';
@@ -67,9 +69,25 @@ export class SqliteStorage implements Storage {
     this.daemon = new SqliteDaemonStorage(conn);
   }
 
+  /**
+   * Opens (creating when missing) and migrates. A file that cannot be used (damaged, not a
+   * database, read-only, on a full disk) fails with StorageUnusableError, which names the file,
+   * what is wrong and what to do.
+   */
   static async open(options: SqliteStorageOptions): Promise<SqliteStorage> {
     const location = options.path === MEMORY ? MEMORY : resolve(options.path);
-    if (location !== MEMORY) mkdirSync(dirname(location), { recursive: true });
+    try {
+      if (location !== MEMORY) {
+        mkdirSync(dirname(location), { recursive: true });
+        checkSqliteHeader(location);
+      }
+      return await SqliteStorage.#open(location, options);
+    } catch (error) {
+      throw toSqliteStorageError(error, location);
+    }
+  }
+
+  static async #open(location: string, options: SqliteStorageOptions): Promise<SqliteStorage> {
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     // Loaded here, not at the top, so that importing runyard does not load a native addon for
     // users whose storage is elsewhere.
@@ -107,6 +125,14 @@ export class SqliteStorage implements Storage {
       schemaVersion,
       latestSchemaVersion: LATEST_SQLITE_SCHEMA_VERSION,
     };
+  }
+
+  /**
+   * `PRAGMA quick_check`: reads every page, so it finds damage anywhere in the file (opening only
+   * looks at the header). About 50 ms for 10,000 runs, growing with the file.
+   */
+  async checkIntegrity(): Promise<void> {
+    await this.#conn.read(() => quickCheckSqlite(this.#conn.db, this.#conn.location));
   }
 
   toConfig(): ComponentConfig {
