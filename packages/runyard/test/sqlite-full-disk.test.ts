@@ -40,7 +40,8 @@ if (!canMount && process.env.CI !== 'true')
     afterAll(() => {
       if (!mountPoint) return;
       try {
-        execFileSync('umount', [mountPoint]);
+        // Lazy: a process of the run still closing its files must not leave the mount behind.
+        execFileSync('umount', ['-l', mountPoint]);
       } finally {
         rmSync(mountPoint, { recursive: true, force: true });
       }

@@ -69,9 +69,9 @@ describe('the process launcher reports a dead worker as it died, in the real `ru
     expect(run.statusReason).toContain(String(subprocessPid));
     const failure = (await h.events(run.runId)).find((e) => e.type === 'RUN_FAILURE');
     expect(failure?.message).not.toContain('no heartbeat');
-    // The step that was running ends with the run, with the same reason.
-    const events = await h.events(run.runId);
-    expect(stepEnds(events)).toEqual([['starts_subprocess', 'failed', run.statusReason]]);
+    // The step that was running ends with the run, with the same reason (written right after it).
+    await h.waitUntil('the step to end', async () => stepEnds(await h.events(run.runId)).length > 0);
+    expect(stepEnds(await h.events(run.runId))).toEqual([['starts_subprocess', 'failed', run.statusReason]]);
     await h.waitUntil('the subprocess to be gone', async () => !alive(subprocessPid));
     await h.waitForGroupGone(run);
   });

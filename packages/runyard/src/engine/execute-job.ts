@@ -6,6 +6,7 @@ import { endStepsWithRun } from '../events/step-end.js';
 import { Instance } from '../instance/instance.js';
 import type { RunOrigin, RunRecord } from '../runs/run-record.js';
 import type { RunStatus } from '../runs/run-status.js';
+import { stderrNote } from '../util/stderr-note.js';
 import { RunHeartbeat } from '../worker/heartbeat/run-heartbeat.js';
 import type { IOManager } from './io-manager.js';
 import { type RunConfig, validateRunConfig } from './run-config.js';
@@ -74,7 +75,7 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
             serializedInstance: instance.serialize(),
             target: { runId: created.runId },
             intervalMs: instance.config.runWorker.heartbeatIntervalSeconds * 1000,
-            log: (line) => process.stderr.write(`runyard: ${line}\n`),
+            log: (line) => stderrNote(`runyard: ${line}`),
           })
         : undefined;
     const events: RunEvent[] = [];

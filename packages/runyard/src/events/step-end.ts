@@ -1,5 +1,6 @@
 import type { RunRecord } from '../runs/run-record.js';
 import type { Storage } from '../storage/storage.js';
+import { stderrNote } from '../util/stderr-note.js';
 import type { NewRunEvent } from './run-event.js';
 import { STEP_END_DATA_KEY, STEP_STATS_EVENT_TYPES, type StepEndKind, stepStatsFromEvents } from './step-stats.js';
 
@@ -35,7 +36,7 @@ export async function endOpenSteps(
     await storage.events.appendEvents(ended);
     return open.map((s) => s.stepKey);
   } catch (error) {
-    process.stderr.write(`runyard: could not record the end of the run's open steps: ${(error as Error).message}\n`);
+    stderrNote(`runyard: could not record the end of the run's open steps: ${(error as Error).message}`);
     return [];
   }
 }

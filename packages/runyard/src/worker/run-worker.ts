@@ -9,6 +9,7 @@ import { endOpenSteps, endStepsWithRun } from '../events/step-end.js';
 import type { Instance } from '../instance/instance.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
+import { stderrNote } from '../util/stderr-note.js';
 import { completedStepsForRun } from './completed-steps.js';
 import { RunHeartbeat } from './heartbeat/run-heartbeat.js';
 import { takeWorkerLease } from './launch-fence.js';
@@ -180,7 +181,7 @@ async function giveUp(
     );
     await endOpenSteps(instance.storage, runId, 'abandoned', `it did not stop within the cancel wait after ${signal}`);
   } catch (error) {
-    process.stderr.write(`runyard worker: could not record the cancel: ${formatErrorChain(toErrorInfo(error))}\n`);
+    stderrNote(`runyard worker: could not record the cancel: ${formatErrorChain(toErrorInfo(error))}`);
   }
   process.exit(1);
 }

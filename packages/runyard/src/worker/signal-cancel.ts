@@ -1,4 +1,5 @@
 import type { Storage } from '../storage/storage.js';
+import { stderrNote } from '../util/stderr-note.js';
 
 /**
  * Records why a worker that got SIGTERM or SIGINT is cancelling its run. `run terminate` and run
@@ -26,6 +27,6 @@ export async function recordSignalCancel(
       { from: ['STARTED'], statusReason: reason },
     );
   } catch (error) {
-    process.stderr.write(`runyard worker: could not record why the run is cancelled: ${(error as Error).message}\n`);
+    stderrNote(`runyard worker: could not record why the run is cancelled: ${(error as Error).message}`);
   }
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import path from 'node:path';
 import { RunyardError } from '../../errors.js';
@@ -76,8 +77,9 @@ export class ProcessRunLauncher extends BaseRunLauncher {
     const logs = ctx.computeLogs.localPaths(ctx.run.runId);
     mkdirSync(path.dirname(logs.stdout), { recursive: true });
     mkdirSync(path.dirname(logs.stderr), { recursive: true });
-    const exitFile = path.join(path.dirname(logs.stderr), 'worker.exit');
-    rmSync(exitFile, { force: true });
+    // One exit file per launch: a worker of an earlier launch or a superseded relaunch may still
+    // exit (refusing the run) after this one started, and must not be read as this one's status.
+    const exitFile = path.join(path.dirname(logs.stderr), `worker-${randomUUID().slice(0, 8)}.exit`);
     // Append, so a resumed worker's output follows the first one's.
     const out = openSync(logs.stdout, 'a');
     const err = openSync(logs.stderr, 'a');

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Storage } from '../../storage/storage.js';
+import { stderrNote } from '../../util/stderr-note.js';
 import type {
   FromHeartbeatThread,
   HeartbeatTarget,
@@ -44,7 +45,7 @@ export class RunHeartbeat {
 
   private constructor(options: RunHeartbeatOptions) {
     this.#options = options;
-    this.#log = options.log ?? ((line) => process.stderr.write(`runyard worker: ${line}\n`));
+    this.#log = options.log ?? ((line) => stderrNote(`runyard worker: ${line}`));
   }
 
   static async start(options: RunHeartbeatOptions): Promise<RunHeartbeat> {
