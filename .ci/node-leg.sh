@@ -28,4 +28,18 @@ if [ "$(node -p "try { require('./node_modules/better-sqlite3-napi/package.json'
   }
   rm -rf node_modules/better-sqlite3-napi && mv "$tmp/package" node_modules/better-sqlite3-napi && rm -rf "$tmp"
 fi
-PATH="$node_bin:$PATH" node node_modules/vitest/vitest.mjs run --outputFile.json="test-results/node$major.json"
+# The service suites (PostgreSQL, Docker, the Kubernetes fake, moto, Chromium) and the daemon-kill
+# chaos test run on the Node 20 leg only: they test the services and the daemon's logic, which do
+# not change with the Node major, and they are most of the suite's time. Everything else (engine,
+# SQLite on this major's driver, CLI, worker, daemon, HTTP API) runs on every leg.
+service_suites=(
+  'packages/postgres/test/**'
+  'packages/docker/test/**'
+  'packages/k8s/test/**'
+  'packages/aws/test/**'
+  'packages/ui/test/e2e/**'
+  'packages/runyard/test/daemon-kill-chaos.test.ts'
+)
+excludes=()
+for glob in "${service_suites[@]}"; do excludes+=(--exclude "$glob"); done
+PATH="$node_bin:$PATH" node node_modules/vitest/vitest.mjs run "${excludes[@]}" --outputFile.json="test-results/node$major.json"
