@@ -88,6 +88,7 @@ builtinComponents.registerBuiltin('computeLogs', 'LocalComputeLogManager', {
 // Runyard's plug-in packages: named by class alone in runyard.yaml, imported only when named.
 builtinComponents.registerPluginClass('storage', 'PostgresStorage', '@runyard/postgres');
 builtinComponents.registerPluginClass('runLauncher', 'DockerRunLauncher', '@runyard/docker');
+builtinComponents.registerPluginClass('runLauncher', 'EcsRunLauncher', '@runyard/aws');
 
 /**
  * Adds a built-in to the default registry, for an application that wants its own class usable by

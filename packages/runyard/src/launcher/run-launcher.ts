@@ -80,6 +80,8 @@ export interface WorkerHealth {
   readonly transient?: boolean;
   readonly exitCode?: number;
   readonly signal?: string;
+  failureClass?: 'user' | 'oom' | 'preempted' | 'image' | 'unschedulable' | 'capacity' | 'infra';
+  retryable?: boolean;
 }
 
 /**
