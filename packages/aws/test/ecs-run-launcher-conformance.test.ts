@@ -1,7 +1,7 @@
 import { runLauncherConformance } from '@runyard/testing';
 import { it } from 'vitest';
 import { dockerAvailability } from '../../docker/test/support/dockerd.js';
-import { describeWithDocker, openEcsInstance, startEcsWorld, taskContainerRunning } from './support/ecs-harness.js';
+import { describeWithDocker, openEcsInstance, startEcsWorld, taskAlive } from './support/ecs-harness.js';
 
 // The shared lifecycle suite through ECS: moto takes the API calls, the test's agent runs each
 // task's worker as a real container on a private dockerd, and reports back what happened.
@@ -18,7 +18,7 @@ if (dockerAvailability().ok) {
           if (!container) throw new Error(`no container for run ${run.runId}`);
           await container.kill({ signal: 'SIGKILL' });
         },
-        workerAlive: (run) => taskContainerRunning(world, run),
+        workerAlive: (run) => taskAlive(world, run),
         async cleanup() {
           await setup.dispose();
           await world.stop();

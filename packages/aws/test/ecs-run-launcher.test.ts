@@ -15,15 +15,18 @@ import {
 } from './support/ecs-harness.js';
 
 const JOBS = path.join(REPO, 'packages/docker/test/fixtures/docker-jobs.ts');
+const CONFORMANCE = path.join(REPO, 'packages/testing/fixtures/conformance-jobs.ts');
 
 describeWithDocker('EcsRunLauncher on moto, with the test agent running tasks on a real Docker engine', () => {
   let world: EcsWorld;
   let location: CodeLocation;
+  let conformance: CodeLocation;
   const disposers: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
     world = await startEcsWorld();
     location = await loadCodeLocation(JOBS);
+    conformance = await loadCodeLocation(CONFORMANCE);
   });
   afterAll(async () => {
     for (const dispose of disposers) await dispose();
@@ -73,5 +76,71 @@ describeWithDocker('EcsRunLauncher on moto, with the test agent running tasks on
       (run.worker as { taskDefinition?: string }).taskDefinition,
     );
     expect((await inner(instance)).taskDefinitions.registrations).toBe(1);
+  });
+
+  const stopped = (arn: string) =>
+    waitFor('the task to be STOPPED', async () => {
+      const task = await describeTask(arn);
+      return task?.lastStatus === 'STOPPED' ? task : undefined;
+    });
+
+  it('a worker over its memory limit (a runyard/ecs override) is diagnosed as out of memory', async () => {
+    const { instance } = await open({ allowRunOverrides: ['memory'] });
+    const run = await submit(instance, 'memory_hog', { 'runyard/ecs': '{"memory":"96"}' });
+    await stopped(taskArn(run));
+    const launcher = await inner(instance);
+    const health = await launcher.checkRunWorkerHealth(await instance.storage.runs.getRun(run.runId).then((r) => r!));
+    expect(health).toMatchObject({ status: 'FAILED', exitCode: 137, failureClass: 'oom', retryable: false });
+    expect(health.reason).toContain('OutOfMemoryError');
+    const debug = await launcher.debugInfo(run);
+    expect(debug).toContain('stop code: EssentialContainerExited');
+    expect(debug).toContain('container run: STOPPED, exit code 137, reason: OutOfMemoryError');
+  });
+
+  it('a task that failed to start for lack of capacity is relaunched, and the run then succeeds', async () => {
+    const { instance } = await open();
+    const run = await submit(instance, 'hello', { [FAULT_TAG]: 'capacity:2' });
+    expect(run.worker).toMatchObject({ startAttempt: 3 });
+    expect((await waitForStatus(instance, run.runId, ['SUCCESS', 'FAILURE'])).status).toBe('SUCCESS');
+    await stopped(taskArn(run));
+    const { taskArns = [] } = await world.ecs.listTasks({ cluster: CLUSTER });
+    const tasks = (await world.ecs.describeTasks({ cluster: CLUSTER, tasks: taskArns, include: ['TAGS'] })).tasks ?? [];
+    const mine = tasks.filter((t) => t.tags?.some((tag) => tag.key === 'runyard.run-id' && tag.value === run.runId));
+    expect(mine.map((t) => t.stopCode).sort()).toEqual([
+      'EssentialContainerExited',
+      'TaskFailedToStart',
+      'TaskFailedToStart',
+    ]);
+  });
+
+  it('a network interface that keeps timing out fails the run after maxStartRetries, saying why', async () => {
+    const { instance } = await open({ maxStartRetries: 1 });
+    const run = await submit(instance, 'hello', { [FAULT_TAG]: 'eni' });
+    const failed = await waitForStatus(instance, run.runId, ['FAILURE', 'SUCCESS']);
+    expect(failed.status).toBe('FAILURE');
+    expect(failed.statusReason).toMatch(/2 attempt\(s\) \(maxStartRetries 1\).*ResourceInitializationError/);
+  });
+
+  it('an image that cannot be pulled fails the run at once, without a relaunch', async () => {
+    const { instance } = await open();
+    const run = await submit(instance, 'hello', { [FAULT_TAG]: 'image' });
+    const failed = await waitForStatus(instance, run.runId, ['FAILURE', 'SUCCESS']);
+    expect(failed.statusReason).toContain('CannotPullContainerError');
+    expect(failed.worker).toMatchObject({ startAttempt: 1 });
+  });
+
+  it('a Fargate Spot interruption is reported as preempted and retryable, not as a failure of the code', async () => {
+    const { instance, scratch } = await open();
+    const run = await instance.submitJobRun({
+      job: conformance.getJob('waits'),
+      codeLocation: CONFORMANCE,
+      source: 'api',
+      tags: { [FAULT_TAG]: 'spot' },
+      runConfig: { ops: { waits: { config: { dir: scratch } } } },
+    });
+    await stopped(taskArn(run));
+    const health = await (await inner(instance)).checkRunWorkerHealth((await instance.storage.runs.getRun(run.runId))!);
+    expect(health).toMatchObject({ status: 'FAILED', failureClass: 'preempted', retryable: true });
+    expect(health.reason).toContain('SpotInterruption');
   });
 });

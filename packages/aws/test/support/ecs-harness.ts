@@ -125,15 +125,21 @@ export function taskArn(run: RunRecord): string {
   return arn;
 }
 
-/** True while the container the agent runs for the run's task is running. */
-export async function taskContainerRunning(world: EcsWorld, run: RunRecord): Promise<boolean> {
+/**
+ * True while the run's task is alive in either sense: its container still runs, or ECS (moto) does
+ * not yet say STOPPED (the agent reports an exit a moment after the container ends).
+ */
+export async function taskAlive(world: EcsWorld, run: RunRecord): Promise<boolean> {
   const arn = run.worker?.externalId;
-  const container = typeof arn === 'string' ? world.agent.containerOf(arn) : undefined;
-  if (!container) return false;
-  try {
-    return (await container.inspect()).State.Running === true;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return false;
-    throw error;
+  if (typeof arn !== 'string') return false;
+  const container = world.agent.containerOf(arn);
+  if (container) {
+    try {
+      if ((await container.inspect()).State.Running === true) return true;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
   }
+  const { tasks = [] } = await world.ecs.describeTasks({ cluster: CLUSTER, tasks: [arn] });
+  return tasks[0] !== undefined && tasks[0].lastStatus !== 'STOPPED';
 }
