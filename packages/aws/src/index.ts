@@ -38,3 +38,4 @@ export {
   taskDefinitionBody,
 } from './ecs-task-definition.js';
 export { classifyStartFailure, type EcsWorkerRef, healthFromTask, isEcsWorkerRef } from './ecs-task-health.js';
+export { type S3Api, S3IOManager, type S3IOManagerConfig, s3IOManagerConfigSchema } from './s3-io-manager.js';
