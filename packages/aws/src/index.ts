@@ -13,6 +13,12 @@
  */
 
 export {
+  CloudWatchComputeLogManager,
+  type CloudWatchComputeLogManagerConfig,
+  type CloudWatchLogsApi,
+  cloudWatchComputeLogManagerConfigSchema,
+} from './cloudwatch-compute-log-manager.js';
+export {
   type EcsApi,
   type EcsTask,
   isRetryableAwsError,

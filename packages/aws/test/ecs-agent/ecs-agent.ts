@@ -1,5 +1,7 @@
-import { ECS, type Task, type TaskDefinition } from '@aws-sdk/client-ecs';
+import { CloudWatchLogs } from '@aws-sdk/client-cloudwatch-logs';
+import { type ContainerDefinition, ECS, type Task, type TaskDefinition } from '@aws-sdk/client-ecs';
 import type Docker from 'dockerode';
+import { demuxDockerLogs } from '../../../docker/src/docker-client.js';
 import type { DockerEngine } from '../../../docker/test/support/dockerd.js';
 import type { MotoServer } from './moto-server.js';
 
@@ -35,6 +37,7 @@ interface Running {
 
 export class EcsAgent {
   readonly #ecs: ECS;
+  readonly #logs: CloudWatchLogs;
   readonly #docker: Docker;
   readonly #moto: MotoServer;
   readonly #cluster: string;
@@ -51,6 +54,11 @@ export class EcsAgent {
     this.#moto = moto;
     this.#cluster = cluster;
     this.#ecs = new ECS({
+      endpoint: moto.endpoint,
+      region: moto.env.AWS_REGION,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    this.#logs = new CloudWatchLogs({
       endpoint: moto.endpoint,
       region: moto.env.AWS_REGION,
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
@@ -170,6 +178,7 @@ export class EcsAgent {
     }
     await exited;
     const state = (await container.inspect()).State;
+    await this.#shipLogs(worker, arn, container);
     const oom = state.OOMKilled === true;
     const stopCode = running.spot
       ? 'SpotInterruption'
@@ -194,6 +203,28 @@ export class EcsAgent {
         },
       ],
     });
+  }
+
+  /** The awslogs driver's work: the container's output, one event a line, in `<prefix>/<name>/<taskId>`. */
+  async #shipLogs(worker: ContainerDefinition, arn: string, container: Docker.Container): Promise<void> {
+    const options = worker.logConfiguration?.logDriver === 'awslogs' ? worker.logConfiguration.options : undefined;
+    const group = options?.['awslogs-group'];
+    if (!group) return;
+    const stream = `${options['awslogs-stream-prefix']}/${worker.name}/${arn.split('/').pop()}`;
+    const text = demuxDockerLogs(
+      (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer,
+    );
+    await this.#logs.createLogGroup({ logGroupName: group }).catch(() => undefined);
+    await this.#logs.createLogStream({ logGroupName: group, logStreamName: stream });
+    const lines = text.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    const now = Date.now();
+    if (lines.length)
+      await this.#logs.putLogEvents({
+        logGroupName: group,
+        logStreamName: stream,
+        logEvents: lines.map((message) => ({ message, timestamp: now })),
+      });
   }
 
   #definition(arn: string): Promise<TaskDefinition | undefined> {
