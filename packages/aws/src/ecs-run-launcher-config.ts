@@ -1,3 +1,4 @@
+import type { RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 
 /**
@@ -31,7 +32,7 @@ export const EXTRA_RUN_TASK_KEYS = [
   'startedBy',
   'enableECSManagedTags',
   'volumeConfigurations',
-] as const;
+] as const satisfies readonly (keyof RunTaskCommandInput)[];
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected an environment variable name' });
 const env = z.record(envName, z.string());

@@ -21,8 +21,9 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-export async function startMoto(): Promise<MotoServer> {
-  const child = spawn('python3', [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** `script`: where moto_ecs.py is, for a bundled copy of this file (the bench). */
+export async function startMoto(script = SCRIPT): Promise<MotoServer> {
+  const child = spawn('python3', [script], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr += d;
