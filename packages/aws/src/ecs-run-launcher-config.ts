@@ -128,6 +128,11 @@ export const ecsRunLauncherConfigSchema = z
     startTimeoutSeconds: z.number().positive().default(600),
     /** Seconds between DescribeTasks while waiting for a task to start or stop. */
     pollSeconds: z.number().positive().default(2),
+    /**
+     * How old (ms) a health answer may be: a health check describes every task checked before in
+     * one sweep (100 a call) and answers the rest of the monitor's tick from it.
+     */
+    healthCacheMs: z.number().int().nonnegative().default(1000),
     /** Keys a run may override through its `runyard/ecs` tag (a JSON object). Default: none. */
     allowRunOverrides: z.array(z.enum(ECS_OVERRIDABLE_KEYS)).default([]),
     /** Region and endpoint for the SDK; default: the SDK's chain (AWS_REGION, AWS_ENDPOINT_URL …). */

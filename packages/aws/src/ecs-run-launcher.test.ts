@@ -192,4 +192,24 @@ describe('EcsRunLauncher launch', () => {
     expect(health.every((h) => h.status === 'RUNNING')).toBe(true);
     expect(ecs.count('describeTasks') - before).toBe(2);
   });
+
+  it('a monitor checking runs one by one costs one DescribeTasks sweep per 100 runs per tick', async () => {
+    const ecs = new FakeEcs();
+    const launching = launcher(ecs);
+    const runs = [];
+    for (let i = 0; i < 150; i++) {
+      const { ctx } = fakeLaunch(fakeRun({ runId: `run-${i}` }));
+      runs.push(fakeRun({ runId: `run-${i}`, worker: await launching.launchRun(ctx) }));
+    }
+    // The daemon's own launcher, in another process: it learns the tasks from the checks.
+    const monitoring = launcher(ecs, { healthCacheMs: 200 });
+    const tick = async () => {
+      const before = ecs.count('describeTasks');
+      for (const run of runs) expect((await monitoring.checkRunWorkerHealth(run)).status).toBe('RUNNING');
+      return ecs.count('describeTasks') - before;
+    };
+    await tick();
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await tick()).toBe(2);
+  });
 });

@@ -146,7 +146,7 @@ export class EcsRunLauncher extends BaseRunLauncher {
     if (!ref) return { status: 'NOT_FOUND', reason: 'no ECS task was recorded for the run' };
     let task: EcsTask | undefined;
     try {
-      task = await this.tasks.get(ref.cluster, ref.externalId);
+      task = await this.tasks.getForTick(ref.cluster, ref.externalId, this.#config.healthCacheMs);
     } catch (error) {
       return {
         status: 'UNKNOWN',

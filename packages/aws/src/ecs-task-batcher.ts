@@ -20,6 +20,11 @@ export class EcsTaskBatcher {
   readonly #retry: RetryPolicy;
   readonly #pending = new Map<string, Waiter[]>();
   #scheduled = false;
+  /** Tasks health was asked about, by cluster: one sweep describes them all (see `getForTick`). */
+  readonly #watched = new Map<string, Set<string>>();
+  readonly #cache = new Map<string, { readonly task: EcsTask | undefined; readonly at: number }>();
+  readonly #sweeps = new Map<string, Promise<void>>();
+  readonly #nextSweeps = new Map<string, Promise<void>>();
   /** DescribeTasks calls made, for tests and the bench. */
   calls = 0;
 
@@ -56,6 +61,59 @@ export class EcsTaskBatcher {
         setImmediate(() => void this.#flush());
       }
     });
+  }
+
+  /**
+   * One task for a health check, answered from a short-lived cache filled by sweeps: a miss
+   * describes this task together with every task health was asked about before (100 a call), so
+   * a monitor that checks its runs one after another costs one sweep per tick, not one call per run.
+   * Answers are at most `maxAgeMs` old; terminate and launch waits use `get`, which is never cached.
+   */
+  async getForTick(cluster: string, arn: string, maxAgeMs: number): Promise<EcsTask | undefined> {
+    const key = `${cluster}\u0000${arn}`;
+    const fresh = () => {
+      const hit = this.#cache.get(key);
+      return hit && Date.now() - hit.at <= maxAgeMs ? hit : undefined;
+    };
+    const hit = fresh();
+    if (hit) return hit.task;
+    const running = this.#sweeps.get(cluster);
+    if (running) {
+      await running.catch(() => undefined);
+      const after = fresh();
+      if (after) return after.task;
+    }
+    const watched = this.#watched.get(cluster) ?? new Set<string>();
+    watched.add(arn);
+    this.#watched.set(cluster, watched);
+    // Checks made in the same tick join one sweep, started once they have all said what they want.
+    let next = this.#nextSweeps.get(cluster);
+    if (!next) {
+      next = new Promise<void>((r) => setImmediate(r)).then(() => {
+        this.#nextSweeps.delete(cluster);
+        const sweep = this.#sweep(cluster, [...watched]).finally(() => {
+          if (this.#sweeps.get(cluster) === sweep) this.#sweeps.delete(cluster);
+        });
+        this.#sweeps.set(cluster, sweep);
+        return sweep;
+      });
+      this.#nextSweeps.set(cluster, next);
+    }
+    await next;
+    return this.#cache.get(key)?.task;
+  }
+
+  async #sweep(cluster: string, arns: readonly string[]): Promise<void> {
+    const found = await this.describe(cluster, arns);
+    const at = Date.now();
+    const watched = this.#watched.get(cluster);
+    for (const arn of arns) {
+      const task = found.get(arn);
+      this.#cache.set(`${cluster}\u0000${arn}`, { task, at });
+      // A stopped or forgotten task does not change any more: no need to sweep it again.
+      if (!task || task.lastStatus === 'STOPPED' || task.lastStatus === 'DELETED') watched?.delete(arn);
+    }
+    for (const [key, entry] of this.#cache) if (at - entry.at > 60_000) this.#cache.delete(key);
   }
 
   async #flush(): Promise<void> {

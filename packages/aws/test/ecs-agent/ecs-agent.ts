@@ -8,7 +8,7 @@ import type { MotoServer } from './moto-server.js';
 /**
  * A TEST TOOL, not part of @runyard/aws: the ECS agent that moto lacks. moto accepts RunTask but
  * runs no containers; this agent watches moto's cluster for new tasks and runs each task's worker
- * container on a real Docker engine (the task definition's image, volumes and memory limit, the
+ * container on a real Docker engine (the task definition's image, volumes, cpu and memory limits, the
  * RunTask overrides' command and environment), so that an out-of-memory kill is real, then writes
  * the real outcome (status, stop code, reason, exit code) into moto through its control endpoint.
  * StopTask is carried out as ECS does it: SIGTERM, the container's stopTimeout, then SIGKILL.
@@ -144,6 +144,8 @@ export class EcsAgent {
     const override = task.overrides?.containerOverrides?.find((c) => c.name === name);
     const env = [...(worker.environment ?? []), ...(override?.environment ?? [])].map((e) => `${e.name}=${e.value}`);
     const memoryMiB = override?.memory ?? worker.memory;
+    // ECS cpu units (1024 = one vCPU): the task's override, else the task's, else the container's.
+    const cpuUnits = Number(task.overrides?.cpu ?? definition?.cpu ?? worker.cpu ?? 0);
     const binds = (worker.mountPoints ?? []).flatMap((m) => {
       const volume = definition?.volumes?.find((v) => v.name === m.sourceVolume);
       const source = volume?.host?.sourcePath;
@@ -160,6 +162,7 @@ export class EcsAgent {
         Binds: binds,
         Init: true,
         ...(memoryMiB ? { Memory: memoryMiB * 1024 ** 2, MemorySwap: memoryMiB * 1024 ** 2 } : {}),
+        ...(cpuUnits > 0 ? { NanoCpus: Math.round((cpuUnits / 1024) * 1e9) } : {}),
       },
     });
     const running: Running = { container, stopTimeout: worker.stopTimeout ?? 30, stopping: false, spot: false };
