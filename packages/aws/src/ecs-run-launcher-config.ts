@@ -125,7 +125,8 @@ export const ecsRunLauncherConfigSchema = z
     /** Times a task that failed to start for a passing reason (capacity, network) is started again. */
     maxStartRetries: z.number().int().min(0).max(20).default(3),
     /** Seconds launchRun waits for the task to leave PROVISIONING/PENDING before returning it as it is. */
-    startTimeoutSeconds: z.number().positive().default(600),
+    // 0: return once RunTask answers (a task that then fails to start is left to run monitoring).
+    startTimeoutSeconds: z.number().nonnegative().default(600),
     /** Seconds between DescribeTasks while waiting for a task to start or stop. */
     pollSeconds: z.number().positive().default(2),
     /**

@@ -212,4 +212,12 @@ describe('EcsRunLauncher launch', () => {
     await new Promise((r) => setTimeout(r, 250));
     expect(await tick()).toBe(2);
   });
+
+  it('with startTimeoutSeconds 0 a launch returns once RunTask answers, without waiting for the task', async () => {
+    const ecs = new FakeEcs();
+    ecs.onRunTask = (task) => ({ ...task, lastStatus: 'PROVISIONING' });
+    const ref = await launcher(ecs, { startTimeoutSeconds: 0 }).launchRun(fakeLaunch().ctx);
+    expect(ref.externalId).toMatch(/task\/runs\//);
+    expect(ecs.count('describeTasks')).toBe(0);
+  });
 });

@@ -235,6 +235,7 @@ export class EcsRunLauncher extends BaseRunLauncher {
       };
       // Recorded before any wait: if this process dies now, terminate and monitoring still find it.
       await ctx.recordWorker(ref);
+      if (this.#config.startTimeoutSeconds === 0) return ref;
       const task = await this.#waitFor(ref, this.#config.startTimeoutSeconds * 1000, (t) => !isStarting(t));
       if (!task || !isStopped(task)) return ref;
       const startFailure = classifyStartFailure(
