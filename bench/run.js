@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, measured side by side in one run, printed as a table.
-// `npm run bench -- core` (or ui, launch, daemon, postgres, docker) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
-// The postgres and docker groups start their own PostgreSQL server and Docker engine (as root).
+// `npm run bench -- core` (or ui, launch, daemon, postgres, docker, aws) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
+// The postgres, docker and aws groups start their own PostgreSQL server and Docker engine (as root).
+import { awsBenchmarks } from './aws.js';
 import { coreBenchmarks } from './core.js';
 import { daemonBenchmarks } from './daemon.js';
 import { dockerBenchmarks } from './docker.js';
@@ -16,6 +17,7 @@ const groups = {
   daemon: daemonBenchmarks,
   docker: dockerBenchmarks,
   postgres: postgresBenchmarks,
+  aws: awsBenchmarks,
 };
 const wanted = process.argv.slice(2).filter((a) => a in groups);
 const rows = [['benchmark', 'figure', 'compared with']];

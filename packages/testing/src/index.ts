@@ -6,6 +6,7 @@
  *   storageConformance('MyStorage', async () => ({ storage: await MyStorage.open(...) }));
  */
 
+export { type IOManagerConformanceSetup, ioManagerConformance } from './io-manager-conformance.js';
 export {
   CONFORMANCE_JOBS,
   type LauncherConformanceOptions,

@@ -89,6 +89,7 @@ builtinComponents.registerBuiltin('computeLogs', 'LocalComputeLogManager', {
 builtinComponents.registerPluginClass('storage', 'PostgresStorage', '@runyard/postgres');
 builtinComponents.registerPluginClass('runLauncher', 'DockerRunLauncher', '@runyard/docker');
 builtinComponents.registerPluginClass('runLauncher', 'K8sRunLauncher', '@runyard/k8s');
+builtinComponents.registerPluginClass('runLauncher', 'EcsRunLauncher', '@runyard/aws');
 
 /**
  * Adds a built-in to the default registry, for an application that wants its own class usable by
