@@ -1,5 +1,12 @@
 import path from 'node:path';
-import { type CodeLocation, type Instance, loadCodeLocation, type RunRecord, type WorkerHealth } from 'runyard';
+import {
+  type CodeLocation,
+  type Instance,
+  loadCodeLocation,
+  MonitoringDaemon,
+  type RunRecord,
+  type WorkerHealth,
+} from 'runyard';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithDocker } from '../../docker/test/support/dockerd.js';
 import { waitFor, waitForStatus } from '../../docker/test/support/waits.js';
@@ -62,6 +69,18 @@ describeWithDocker('K8sRunLauncher diagnosis against the fake cluster', () => {
     expect(health).toMatchObject({ status: 'FAILED', failureClass: 'oom', retryable: false, exitCode: 137 });
     expect(health.reason).toContain('OOMKilled');
     expect(health.reason).toContain('64Mi');
+  });
+
+  it('run monitoring writes the OOM diagnosis into the event log in the first poll after the kill', async () => {
+    const run = await submit(instance, 'memory_hog', { resources: { limits: { memory: '64Mi' } } });
+    await failedHealth(instance, run);
+    const daemon = new MonitoringDaemon(instance);
+    const signal = new AbortController().signal;
+    await daemon.runIteration({ instance, daemonId: 'test', signal, log: () => {} });
+    const failure = (await instance.storage.events.getEvents(run.runId)).find((e) => e.type === 'RUN_FAILURE');
+    expect(failure?.message).toMatch(/the worker was OOM-killed \(oom\): pod .* was OOMKilled.*64Mi/);
+    expect(failure?.data).toMatchObject({ failureClass: 'oom', retryable: false });
+    expect((await instance.storage.runs.getRun(run.runId))?.status).toBe('FAILURE');
   });
 
   it('a missing image is FAILED [image] while the pod is still Pending; terminate then removes the pending pod', async () => {
