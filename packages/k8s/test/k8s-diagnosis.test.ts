@@ -83,6 +83,27 @@ describeWithDocker('K8sRunLauncher diagnosis against the fake cluster', () => {
     expect((await instance.storage.runs.getRun(run.runId))?.status).toBe('FAILURE');
   });
 
+  it("run logs serve the pod's output while it runs, and the copy kept before terminate deleted it", async () => {
+    const run = await submit(instance, 'chatty');
+    const read = async (stream: 'stdout' | 'stderr') =>
+      (await (await instance.computeLogs()).read(run.runId, stream)).data;
+    // The op's console.log reaches the pod log (the worker forwards its steps' output).
+    await waitFor('the op output in the pod log', async () =>
+      (await read('stdout')).includes('chatty op: a line on stdout') ? true : undefined,
+    );
+    expect(await read('stderr')).toContain('chatty op: a line on stderr');
+    await instance.terminateRun(run.runId, { graceMs: 1_000 });
+    await waitFor('the pod and the Job to be gone', async () =>
+      cluster.kube.podsOfRun(run.runId).length === 0 ? true : undefined,
+    );
+    const kept = (await instance.storage.events.getEvents(run.runId)).find((e) => e.data?.workerEvidence);
+    expect(kept?.message).toContain('before the worker was stopped');
+    expect((kept?.data?.workerEvidence as { debugInfo?: string }).debugInfo).toMatch(
+      /Warning events|no Warning events/,
+    );
+    expect(await read('stdout')).toContain('chatty op: a line on stdout');
+  });
+
   it('a missing image is FAILED [image] while the pod is still Pending; terminate then removes the pending pod', async () => {
     const run = await submit(instance, 'hello', { image: 'runyard-missing:1' });
     const health = await failedHealth(instance, run);

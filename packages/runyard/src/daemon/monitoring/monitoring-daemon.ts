@@ -13,6 +13,7 @@ import { checkInterruptedLaunch } from './check-interrupted-launch.js';
 import { checkMaxRuntime } from './check-max-runtime.js';
 import { checkStartedRun } from './check-started-run.js';
 import { checkStartingRun } from './check-starting-run.js';
+import { EndedRunEvidence } from './ended-run-evidence.js';
 import { isInProcessRun } from './in-process-run.js';
 import { INFRA_RESUME_ATTEMPT_TAG, type MonitoringAction, RESUME_ATTEMPT_TAG } from './monitoring-action.js';
 import {
@@ -60,6 +61,7 @@ export class MonitoringDaemon implements Daemon {
   readonly #now: () => number;
   readonly #concurrency: number;
   readonly #timeline: RunTimeline;
+  readonly #evidence = new EndedRunEvidence();
   /** Max-runtime terminations under way in this process (they wait out the launcher's grace period). */
   readonly #terminating = new Map<string, Promise<void>>();
   /** `runId:rule` of reports already written (the event log is asked once per daemon). */
@@ -114,6 +116,11 @@ export class MonitoringDaemon implements Daemon {
       }
     });
 
+    try {
+      await this.#evidence.afterPoll(storage, launcher, runs, ctx.log);
+    } catch (error) {
+      failures.push(`keeping the output of ended runs: ${formatErrorChain(toErrorInfo(error))}`);
+    }
     const inProgress = new Set(runs.map((r) => r.runId));
     this.#timeline.forget(inProgress);
     for (const key of this.#reported) if (!inProgress.has(key.slice(0, key.indexOf(':')))) this.#reported.delete(key);
