@@ -1,9 +1,10 @@
 // `npm run bench`: every benchmark, measured side by side in one run, printed as a table.
-// `npm run bench -- core` (or ui, launch, daemon, postgres, docker) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
-// The postgres and docker groups start their own PostgreSQL server and Docker engine (as root).
+// `npm run bench -- core` (or ui, launch, daemon, postgres, docker, k8s) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
+// The postgres, docker and k8s groups start their own PostgreSQL server and Docker engine (as root).
 import { coreBenchmarks } from './core.js';
 import { daemonBenchmarks } from './daemon.js';
 import { dockerBenchmarks } from './docker.js';
+import { k8sBenchmarks } from './k8s.js';
 import { launchBenchmarks } from './launch.js';
 import { report } from './lib/measure.js';
 import { postgresBenchmarks } from './postgres.js';
@@ -15,6 +16,7 @@ const groups = {
   launch: launchBenchmarks,
   daemon: daemonBenchmarks,
   docker: dockerBenchmarks,
+  k8s: k8sBenchmarks,
   postgres: postgresBenchmarks,
 };
 const wanted = process.argv.slice(2).filter((a) => a in groups);
