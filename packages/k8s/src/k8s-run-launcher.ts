@@ -180,10 +180,13 @@ export class K8sRunLauncher extends BaseRunLauncher {
     if (!ref) return undefined;
     const kube = await this.#client();
     const pods = (await kube.listPods(ref.namespace, runSelector(ref.runId))).items.filter(
-      (p) => p.metadata?.labels?.['job-name'] === ref.externalId && p.status?.phase !== 'Pending',
+      (p) => p.metadata?.labels?.['job-name'] === ref.externalId,
     );
     const newest = pods.at(-1);
     if (!newest) return undefined;
+    // A pending pod (an image that never pulls) has no log yet, but it exists: an empty answer
+    // still has its evidence kept, whose Warning events say why it never ran.
+    if (newest.status?.phase === 'Pending') return '';
     try {
       return await kube.readPodLog(ref.namespace, podName(newest), WORKER_OUTPUT_TAIL_LINES);
     } catch (error) {

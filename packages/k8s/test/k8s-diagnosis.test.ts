@@ -116,6 +116,9 @@ describeWithDocker('K8sRunLauncher diagnosis against the fake cluster', () => {
     expect(pending).toMatch(/Warning events:\n.*Failed: Failed to pull image "runyard-missing:1"/);
     const result = await instance.terminateRun(run.runId, { graceMs: 2_000 });
     expect(result).toMatchObject({ changed: true, run: { status: 'CANCELED' } });
+    // The pending pod's Warning events were kept before terminate deleted it.
+    const kept = (await instance.storage.events.getEvents(run.runId)).find((e) => e.data?.workerEvidence);
+    expect((kept?.data?.workerEvidence as { debugInfo?: string }).debugInfo).toMatch(/Failed to pull image/);
     await waitFor('the pod and the Job to be gone', async () =>
       cluster.kube.podsOfRun(run.runId).length === 0 &&
       cluster.kube.store.list('jobs', 'default', `runyard.dev/run-id=${run.runId}`).length === 0
