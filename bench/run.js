@@ -1,10 +1,11 @@
 // `npm run bench`: every benchmark, measured side by side in one run, printed as a table.
-// `npm run bench -- core` (or ui, launch, daemon, postgres, docker, aws) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
-// The postgres, docker and aws groups start their own PostgreSQL server and Docker engine (as root).
+// `npm run bench -- core` (or ui, launch, daemon, postgres, docker, k8s, aws) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
+// The postgres, docker, k8s and aws groups start their own PostgreSQL server, Docker engine and moto (as root).
 import { awsBenchmarks } from './aws.js';
 import { coreBenchmarks } from './core.js';
 import { daemonBenchmarks } from './daemon.js';
 import { dockerBenchmarks } from './docker.js';
+import { k8sBenchmarks } from './k8s.js';
 import { launchBenchmarks } from './launch.js';
 import { report } from './lib/measure.js';
 import { postgresBenchmarks } from './postgres.js';
@@ -16,6 +17,7 @@ const groups = {
   launch: launchBenchmarks,
   daemon: daemonBenchmarks,
   docker: dockerBenchmarks,
+  k8s: k8sBenchmarks,
   postgres: postgresBenchmarks,
   aws: awsBenchmarks,
 };

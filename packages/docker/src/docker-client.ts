@@ -56,7 +56,7 @@ export interface DockerContainerHandle {
   kill(options: { signal: string }): Promise<unknown>;
   remove(options: { force?: boolean; v?: boolean }): Promise<unknown>;
   /** Non-TTY containers return stdout and stderr multiplexed; see `demuxDockerLogs`. */
-  logs(options: { stdout: true; stderr: true; follow: false; tail: number }): Promise<Buffer>;
+  logs(options: { stdout: boolean; stderr: boolean; follow: false; tail: number }): Promise<Buffer>;
 }
 
 export interface DockerApi {

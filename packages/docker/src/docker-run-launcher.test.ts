@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DockerApi, DockerContainerHandle, DockerContainerInspect } from './docker-client.js';
 import { demuxDockerLogs, dockerodeOptions } from './docker-client.js';
 import { DockerRunLauncher } from './docker-run-launcher.js';
+import { healthFromState } from './docker-worker-state.js';
 
 /** A container whose state the test drives; the engine's answers are shaped as dockerode's. */
 class FakeContainer implements DockerContainerHandle {
@@ -139,10 +140,14 @@ describe('DockerRunLauncher with an injected client', () => {
     expect(await launcher.checkRunWorkerHealth(run(ref))).toMatchObject({
       status: 'FAILED',
       exitCode: 3,
+      failureClass: 'user',
+      retryable: false,
       reason: 'container runyard-run-run-1-abcdef (c0ffee) exited with code 3',
     });
     Object.assign(container, { exitCode: 137, oom: true });
-    expect((await launcher.checkRunWorkerHealth(run(ref))).reason).toContain('was OOMKilled');
+    const oom = await launcher.checkRunWorkerHealth(run(ref));
+    expect(oom.reason).toContain('was OOMKilled');
+    expect(oom).toMatchObject({ failureClass: 'oom', retryable: false });
     const debug = await launcher.debugInfo(run(ref));
     expect(debug).toContain('exit code 137, OOMKilled true');
     expect(debug).toContain('out line\nerr line');
@@ -175,6 +180,20 @@ describe('DockerRunLauncher with an injected client', () => {
     await expect(launcher.launchRun(ctx)).rejects.toThrow(
       "image 'gone:1' is not on the Docker host unix:///d.sock, and DockerRunLauncher does not pull",
     );
+    await expect(launcher.launchRun(ctx)).rejects.toMatchObject({ data: { failureClass: 'image', retryable: false } });
+  });
+
+  it('health: a container the engine could not run is the image class when its entrypoint is missing', () => {
+    const info = (error: string): DockerContainerInspect => ({
+      Id: 'c',
+      State: { Status: 'exited', Running: false, ExitCode: 127, Error: error },
+    });
+    expect(healthFromState(info('exec: "runyard": executable file not found in $PATH'), 'c')).toMatchObject({
+      status: 'FAILED',
+      failureClass: 'image',
+      retryable: false,
+    });
+    expect(healthFromState(info('cgroup setup failed'), 'c')).toMatchObject({ failureClass: 'infra' });
   });
 
   it('checks its config, and gives back what rebuilds it', () => {

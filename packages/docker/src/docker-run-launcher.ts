@@ -44,6 +44,8 @@ export interface DockerRunLauncherOptions {
 const POLL_MS = 50;
 const KILL_WAIT_MS = 10_000;
 const LOG_TAIL_LINES = 30;
+/** Lines of a container's logs `run logs` and the kept evidence read. */
+const WORKER_OUTPUT_TAIL_LINES = 10_000;
 
 /**
  * Runs each run's worker in its own Docker container: `<command> worker execute-run <runId>`,
@@ -188,6 +190,25 @@ export class DockerRunLauncher extends BaseRunLauncher {
     return lines.join('\n');
   }
 
+  /** One stream of the container's logs while it exists (undefined once it is removed). */
+  override async readWorkerOutput(run: RunRecord, stream: 'stdout' | 'stderr'): Promise<string | undefined> {
+    const ref = isDockerWorkerRef(run.worker) ? run.worker : undefined;
+    if (!ref) return undefined;
+    const container = (await this.#client()).getContainer(ref.externalId);
+    try {
+      const logs = await container.logs({
+        stdout: stream === 'stdout',
+        stderr: stream === 'stderr',
+        follow: false,
+        tail: WORKER_OUTPUT_TAIL_LINES,
+      });
+      return demuxDockerLogs(logs);
+    } catch (error) {
+      if (dockerStatusCode(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
   /**
    * Removes this instance's exited containers whose retention has passed (autoRemoveAfterSeconds),
    * now rather than at the next launch or health check. Returns the ids removed.
@@ -255,14 +276,23 @@ export class DockerRunLauncher extends BaseRunLauncher {
         throw new RunyardError(
           `image '${spec.Image}' is not on the Docker host ${this.#dockerHost}, and DockerRunLauncher does not pull ` +
             'unless its config sets pull: true; build or load the image on that host, or set pull: true',
-          { cause: error, data: { image: spec.Image, dockerHost: this.#dockerHost } },
+          {
+            cause: error,
+            data: { image: spec.Image, dockerHost: this.#dockerHost, failureClass: 'image', retryable: false },
+          },
         );
       }
     }
     try {
       await finishPull(await docker.pull(spec.Image));
     } catch (error) {
-      throw this.#engineError(`could not pull image '${spec.Image}'`, error);
+      const failed = this.#engineError(`could not pull image '${spec.Image}'`, error);
+      // Unreachable engine: the platform's, maybe for a moment; otherwise the image cannot be had.
+      const image = !isDockerUnreachable(error);
+      throw new RunyardError(failed.message, {
+        cause: error,
+        data: { image: spec.Image, failureClass: image ? 'image' : 'infra', retryable: !image },
+      });
     }
     try {
       return await docker.createContainer(spec);

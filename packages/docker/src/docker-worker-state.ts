@@ -32,12 +32,21 @@ export function healthFromState(info: DockerContainerInspect, label: string): Wo
       status: 'FAILED',
       ...(code === undefined ? {} : { exitCode: code }),
       signal: 'SIGKILL',
+      failureClass: 'oom',
+      retryable: false,
       reason: `container ${label} was OOMKilled: it exceeded its memory limit${limit} (exit code ${code})`,
     };
   }
   if (state.Status === 'created')
     return { status: 'UNKNOWN', transient: true, reason: `container ${label} was created but has not started` };
-  if (state.Error) return { status: 'FAILED', reason: `container ${label} could not run: ${state.Error}` };
+  if (state.Error)
+    return {
+      status: 'FAILED',
+      // The engine could not run the container at all: its image (a missing entrypoint) or the engine.
+      failureClass: IMAGE_ERROR.test(state.Error) ? 'image' : 'infra',
+      retryable: false,
+      reason: `container ${label} could not run: ${state.Error}`,
+    };
   if (code === 0) return { status: 'SUCCESS', exitCode: 0, reason: `container ${label} exited with code 0` };
   if (code === undefined)
     return { status: 'UNKNOWN', transient: true, reason: `container ${label} is ${state.Status}` };
@@ -46,9 +55,16 @@ export function healthFromState(info: DockerContainerInspect, label: string): Wo
     status: 'FAILED',
     exitCode: code,
     ...(signal ? { signal } : {}),
+    // Any other exit is the worker's: its code, or someone who killed it (OOM is named above).
+    failureClass: 'user',
+    retryable: false,
     reason: `container ${label} exited with code ${code}${signal ? ` (killed by ${signal})` : ''}`,
   };
 }
+
+/** Errors of an image that cannot run: no such image, or an entrypoint the image does not have. */
+const IMAGE_ERROR =
+  /no such image|pull access denied|manifest unknown|executable file not found|no such file or directory/i;
 
 function signalName(signo: number): string | undefined {
   return Object.entries(constants.signals).find(([, n]) => n === signo)?.[0];

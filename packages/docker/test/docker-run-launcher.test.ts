@@ -118,7 +118,7 @@ describeWithDocker('DockerRunLauncher against a real Docker engine', () => {
       `image 'runyard-missing:never' is not on the Docker host ${engine.host}, and DockerRunLauncher does not pull`,
     );
     const events = await instance.storage.events.getEvents(run.runId);
-    expect(events.at(-1)).toMatchObject({ type: 'RUN_FAILURE' });
+    expect(events.at(-1)).toMatchObject({ type: 'RUN_FAILURE', data: { failureClass: 'image', retryable: false } });
     expect(run.worker).toBeUndefined();
     expect(await engine.cli('images', '-q', 'runyard-missing')).toBe('');
   });

@@ -28,7 +28,7 @@ import {
 import { K8S_RUN_TAG, mergeRunOverrides, parseRunOverrides } from './k8s-run-overrides.js';
 import { terminateRunWorker } from './k8s-terminate.js';
 import { describeWorker } from './k8s-worker-debug.js';
-import { diagnose } from './k8s-worker-health.js';
+import { diagnose, podName } from './k8s-worker-health.js';
 import { isK8sWorkerRef, type K8sWorkerRef } from './k8s-worker-ref.js';
 
 export interface K8sRunLauncherOptions {
@@ -38,6 +38,9 @@ export interface K8sRunLauncherOptions {
 
 /** How long a Job may have no pod before its Warning events are read to say why (FailedCreate). */
 const JOB_EVENT_AGE_MS = 3_000;
+
+/** Lines of a pod's log `run logs` and the kept evidence read (the API server holds the rest). */
+const WORKER_OUTPUT_TAIL_LINES = 10_000;
 /**
  * A Job created less than this long ago may not have reached the informer's cache yet, so its
  * absence there is checked with the API; an older one missing from the cache is gone, and saying
@@ -166,6 +169,31 @@ export class K8sRunLauncher extends BaseRunLauncher {
     if (!ref) return undefined;
     const health = await this.checkRunWorkerHealth(run);
     return describeWorker(await this.#client(), ref, health);
+  }
+
+  /**
+   * The newest pod's log, while the Job's pod exists (undefined once it is gone). Kubernetes keeps
+   * one log for both streams, so stdout and stderr both answer with it.
+   */
+  override async readWorkerOutput(run: RunRecord, _stream: 'stdout' | 'stderr'): Promise<string | undefined> {
+    const ref = isK8sWorkerRef(run.worker) ? run.worker : undefined;
+    if (!ref) return undefined;
+    const kube = await this.#client();
+    const pods = (await kube.listPods(ref.namespace, runSelector(ref.runId))).items.filter(
+      (p) => p.metadata?.labels?.['job-name'] === ref.externalId,
+    );
+    const newest = pods.at(-1);
+    if (!newest) return undefined;
+    // A pending pod (an image that never pulls) has no log yet, but it exists: an empty answer
+    // still has its evidence kept, whose Warning events say why it never ran.
+    if (newest.status?.phase === 'Pending') return '';
+    try {
+      return await kube.readPodLog(ref.namespace, podName(newest), WORKER_OUTPUT_TAIL_LINES);
+    } catch (error) {
+      // Deleted between the listing and the read.
+      if (kubeStatusCode(error) === 404) return undefined;
+      throw error;
+    }
   }
 
   toConfig() {

@@ -1,5 +1,12 @@
 import path from 'node:path';
-import { type CodeLocation, type Instance, loadCodeLocation, type RunRecord, type WorkerHealth } from 'runyard';
+import {
+  type CodeLocation,
+  type Instance,
+  loadCodeLocation,
+  MonitoringDaemon,
+  type RunRecord,
+  type WorkerHealth,
+} from 'runyard';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithDocker } from '../../docker/test/support/dockerd.js';
 import { waitFor, waitForStatus } from '../../docker/test/support/waits.js';
@@ -64,6 +71,39 @@ describeWithDocker('K8sRunLauncher diagnosis against the fake cluster', () => {
     expect(health.reason).toContain('64Mi');
   });
 
+  it('run monitoring writes the OOM diagnosis into the event log in the first poll after the kill', async () => {
+    const run = await submit(instance, 'memory_hog', { resources: { limits: { memory: '64Mi' } } });
+    await failedHealth(instance, run);
+    const daemon = new MonitoringDaemon(instance);
+    const signal = new AbortController().signal;
+    await daemon.runIteration({ instance, daemonId: 'test', signal, log: () => {} });
+    const failure = (await instance.storage.events.getEvents(run.runId)).find((e) => e.type === 'RUN_FAILURE');
+    expect(failure?.message).toMatch(/the worker was OOM-killed \(oom\): pod .* was OOMKilled.*64Mi/);
+    expect(failure?.data).toMatchObject({ failureClass: 'oom', retryable: false });
+    expect((await instance.storage.runs.getRun(run.runId))?.status).toBe('FAILURE');
+  });
+
+  it("run logs serve the pod's output while it runs, and the copy kept before terminate deleted it", async () => {
+    const run = await submit(instance, 'chatty');
+    const read = async (stream: 'stdout' | 'stderr') =>
+      (await (await instance.computeLogs()).read(run.runId, stream)).data;
+    // The op's console.log reaches the pod log (the worker forwards its steps' output).
+    await waitFor('the op output in the pod log', async () =>
+      (await read('stdout')).includes('chatty op: a line on stdout') ? true : undefined,
+    );
+    expect(await read('stderr')).toContain('chatty op: a line on stderr');
+    await instance.terminateRun(run.runId, { graceMs: 1_000 });
+    await waitFor('the pod and the Job to be gone', async () =>
+      cluster.kube.podsOfRun(run.runId).length === 0 ? true : undefined,
+    );
+    const kept = (await instance.storage.events.getEvents(run.runId)).find((e) => e.data?.workerEvidence);
+    expect(kept?.message).toContain('before the worker was stopped');
+    expect((kept?.data?.workerEvidence as { debugInfo?: string }).debugInfo).toMatch(
+      /Warning events|no Warning events/,
+    );
+    expect(await read('stdout')).toContain('chatty op: a line on stdout');
+  });
+
   it('a missing image is FAILED [image] while the pod is still Pending; terminate then removes the pending pod', async () => {
     const run = await submit(instance, 'hello', { image: 'runyard-missing:1' });
     const health = await failedHealth(instance, run);
@@ -76,6 +116,9 @@ describeWithDocker('K8sRunLauncher diagnosis against the fake cluster', () => {
     expect(pending).toMatch(/Warning events:\n.*Failed: Failed to pull image "runyard-missing:1"/);
     const result = await instance.terminateRun(run.runId, { graceMs: 2_000 });
     expect(result).toMatchObject({ changed: true, run: { status: 'CANCELED' } });
+    // The pending pod's Warning events were kept before terminate deleted it.
+    const kept = (await instance.storage.events.getEvents(run.runId)).find((e) => e.data?.workerEvidence);
+    expect((kept?.data?.workerEvidence as { debugInfo?: string }).debugInfo).toMatch(/Failed to pull image/);
     await waitFor('the pod and the Job to be gone', async () =>
       cluster.kube.podsOfRun(run.runId).length === 0 &&
       cluster.kube.store.list('jobs', 'default', `runyard.dev/run-id=${run.runId}`).length === 0

@@ -27,7 +27,13 @@ export type {
 export type { RunCoordinator, SubmitRunContext } from './coordinator/run-coordinator.js';
 export type { Daemon, DaemonIterationContext } from './daemon/daemon.js';
 export { DaemonLoop, type DaemonLoopOptions } from './daemon/daemon-loop.js';
-export { MAX_RUNTIME_TAG, RESUME_ATTEMPT_TAG } from './daemon/monitoring/monitoring-action.js';
+export {
+  INFRA_RESUME_ATTEMPT_TAG,
+  MAX_INFRA_RESUME_ATTEMPTS,
+  MAX_RUNTIME_TAG,
+  RESUME_ATTEMPT_TAG,
+} from './daemon/monitoring/monitoring-action.js';
+export { MonitoringDaemon } from './daemon/monitoring/monitoring-daemon.js';
 export {
   listSchedules,
   type ScheduleChange,

@@ -3,6 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
+import { LauncherComputeLogManager } from '../compute-logs/launcher-compute-log-manager.js';
 import type { RunCoordinator } from '../coordinator/run-coordinator.js';
 import { InvalidConfigError, RunyardError } from '../errors.js';
 import { newRunForJob, type SubmitJobRunOptions, submitRun } from '../launch/submit-run.js';
@@ -209,7 +210,10 @@ export class Instance {
 
   computeLogs(): Promise<ComputeLogManager> {
     this.#assertOpen();
-    this.#computeLogs ??= this.#prepared.computeLogs.create();
+    // Wrapped so a launcher whose workers run elsewhere (pods, containers) serves their output too.
+    this.#computeLogs ??= this.#prepared.computeLogs
+      .create()
+      .then((base) => new LauncherComputeLogManager(base, this.storage, () => this.launcher()));
     return this.#computeLogs;
   }
 

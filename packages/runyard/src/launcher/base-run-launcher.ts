@@ -38,5 +38,10 @@ export abstract class BaseRunLauncher implements RunLauncher {
     return undefined;
   }
 
+  /** A launcher whose workers write the local compute-log files has nothing more to say. */
+  async readWorkerOutput(_run: RunRecord, _stream: 'stdout' | 'stderr'): Promise<string | undefined> {
+    return undefined;
+  }
+
   async dispose(): Promise<void> {}
 }

@@ -15,6 +15,7 @@ import type {
   WorkerCommand,
   WorkerHealth,
 } from './run-launcher.js';
+import { keepWorkerEvidence } from './worker-evidence.js';
 
 export interface ManagedRunLauncherOptions {
   /** The launcher's class name, for messages. */
@@ -128,7 +129,27 @@ export class ManagedRunLauncher {
 
   async terminate(run: RunRecord, options: { graceMs?: number } = {}): Promise<TerminateResult> {
     this.#assertOpen();
+    // Terminate may delete the worker (a Kubernetes Job and its pods): its output is kept first.
+    await this.keepEvidence(run, 'before the worker was stopped');
     return this.#launcher.terminate({ run, graceMs: options.graceMs ?? this.graceMs });
+  }
+
+  /** Copies the worker's output and the launcher's account into the run's events (worker-evidence.ts). */
+  async keepEvidence(run: RunRecord, why: string): Promise<boolean> {
+    this.#assertOpen();
+    return keepWorkerEvidence(this.#options.storage, this.#launcher, run, why);
+  }
+
+  /** The worker's output where the launcher keeps it; undefined when it cannot say (or it is gone). */
+  async readWorkerOutput(run: RunRecord, stream: 'stdout' | 'stderr'): Promise<string | undefined> {
+    this.#assertOpen();
+    if (!this.#launcher.readWorkerOutput || !run.worker) return undefined;
+    try {
+      return await this.#launcher.readWorkerOutput(run, stream);
+    } catch {
+      // A pod or engine that cannot be reached now: the kept copy is the next best answer.
+      return undefined;
+    }
   }
 
   /** UNKNOWN when the launcher cannot tell, or when asking it failed (then `transient`). */
@@ -195,7 +216,7 @@ export class ManagedRunLauncher {
     // Failed first, from STARTED too: a worker the launcher did start may already have claimed the
     // run, and must find it finished rather than record an end of its own.
     const result = await storage.runs.transition(
-      { runId: run.runId, type: 'RUN_FAILURE', level: 'error', message, error: info },
+      { runId: run.runId, type: 'RUN_FAILURE', level: 'error', message, error: info, data: launchDiagnosis(error) },
       { from: ['STARTING', 'STARTED'], statusReason: message },
     );
     if (recorded) {
@@ -224,4 +245,14 @@ export class ManagedRunLauncher {
   #assertOpen(): void {
     if (this.#disposed) throw new RunyardError(`the run launcher ${this.name} has been disposed`);
   }
+}
+
+/**
+ * A launcher that knows what kind of failure its launch error is (a missing image) says so in the
+ * error's data; the RUN_FAILURE carries it as monitoring's failures do (`failureClass`, `retryable`).
+ */
+function launchDiagnosis(error: unknown): Record<string, unknown> | undefined {
+  const data = error instanceof RunyardError ? error.data : undefined;
+  if (typeof data?.failureClass !== 'string') return undefined;
+  return { failureClass: data.failureClass, retryable: data.retryable === true };
 }

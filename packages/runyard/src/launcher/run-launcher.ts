@@ -109,6 +109,12 @@ export interface RunLauncher {
   resumeRun?(ctx: ResumeRunContext): Promise<WorkerRef>;
   debugInfo?(run: RunRecord): Promise<string | undefined>;
   /**
+   * The output of the run's worker where the launcher keeps it (a pod's log, a container's logs),
+   * or undefined when it no longer exists there. For `run logs --stdout/--stderr` and the UI while
+   * the worker exists, and for the evidence kept before it is deleted (launcher/worker-evidence.ts).
+   */
+  readWorkerOutput?(run: RunRecord, stream: 'stdout' | 'stderr'): Promise<string | undefined>;
+  /**
    * Checks a run's per-run overrides (e.g. the `runyard/docker` tag) before the run is created,
    * so an override the instance does not allow is refused at submit time and nothing is written.
    * Returns every problem, each with the tag as its path; empty when the run is acceptable.

@@ -40,7 +40,11 @@ export interface RetryRunResult {
  * (`runyard/resume_attempt` and `runyard/launch_attempt` count the parent's worker resumes and
  * launches; see daemon/monitoring.)
  */
-const NOT_INHERITED_TAGS: readonly string[] = ['runyard/resume_attempt', 'runyard/launch_attempt'];
+const NOT_INHERITED_TAGS: readonly string[] = [
+  'runyard/resume_attempt',
+  'runyard/infra_resume_attempt',
+  'runyard/launch_attempt',
+];
 
 /** The id the retry daemon gives the retry of `parent`. */
 export function automaticRetryRunId(parent: RunRecord): string {

@@ -1,6 +1,13 @@
 import type { WorkerHealth } from '../../launcher/run-launcher.js';
 import type { RunRecord } from '../../runs/run-record.js';
-import { formatSeconds, type MonitoringAction, resumeAttemptsOf } from './monitoring-action.js';
+import {
+  formatSeconds,
+  infraResumeAttemptsOf,
+  MAX_INFRA_RESUME_ATTEMPTS,
+  type MonitoringAction,
+  resumeAttemptsOf,
+} from './monitoring-action.js';
+import { describeDiagnosis, diagnosisOf, isPlatformLoss } from './worker-diagnosis.js';
 
 export interface StartedRunFacts {
   readonly now: number;
@@ -23,23 +30,51 @@ const DEAD: readonly WorkerHealth['status'][] = ['FAILED', 'NOT_FOUND', 'SUCCESS
 
 /**
  * A STARTED run whose worker is dead (the launcher says so, or it stopped heartbeating) is resumed
- * while attempts remain and the launcher can, and otherwise fails.
+ * while attempts remain and the launcher can, and otherwise fails. A worker the platform took away
+ * (preempted, evicted, a retryable capacity failure) is resumed on the platform's own budget first,
+ * so the user's `maxResumeAttempts` is kept for failures of their worker.
  */
 export function checkStartedRun(run: RunRecord, facts: StartedRunFacts): MonitoringAction | undefined {
   if (run.status !== 'STARTED') return undefined;
-  const death = workerDeath(run, facts);
-  if (death === undefined) return undefined;
+  const bare = workerDeath(run, facts);
+  if (bare === undefined) return undefined;
+  // workerDeath answers from a settled FAILED health before heartbeats, so a diagnosis is the cause.
+  const diagnosis = diagnosisOf(facts.health);
+  const death = diagnosis ? describeDiagnosis(diagnosis, bare) : bare;
   const made = resumeAttemptsOf(run.tags);
+  const infraMade = infraResumeAttemptsOf(run.tags);
+  const attempt = made + infraMade + 1;
+  if (facts.canResume && isPlatformLoss(diagnosis) && infraMade < MAX_INFRA_RESUME_ATTEMPTS)
+    return {
+      kind: 'resume',
+      monitoring: 'resume',
+      attempt,
+      budget: 'infra',
+      budgetAttempt: infraMade + 1,
+      maxAttempts: MAX_INFRA_RESUME_ATTEMPTS,
+      reason: death,
+      ...(diagnosis && { diagnosis }),
+    };
   if (facts.canResume && made < facts.maxResumeAttempts)
     return {
       kind: 'resume',
       monitoring: 'resume',
-      attempt: made + 1,
+      attempt,
+      budget: 'user',
+      budgetAttempt: made + 1,
       maxAttempts: facts.maxResumeAttempts,
       reason: death,
+      ...(diagnosis && { diagnosis }),
     };
-  const after = made > 0 ? ` (after ${made} resume attempt${made === 1 ? '' : 's'})` : '';
-  return { kind: 'fail', monitoring: 'worker_died', from: 'STARTED', reason: `run worker died: ${death}${after}` };
+  const total = made + infraMade;
+  const after = total > 0 ? ` (after ${total} resume attempt${total === 1 ? '' : 's'})` : '';
+  return {
+    kind: 'fail',
+    monitoring: 'worker_died',
+    from: 'STARTED',
+    reason: `run worker died: ${death}${after}`,
+    ...(diagnosis && { diagnosis }),
+  };
 }
 
 /** Why the worker is taken for dead, or undefined while it may be alive. */

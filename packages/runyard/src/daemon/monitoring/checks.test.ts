@@ -119,6 +119,8 @@ describe('checkStartedRun', () => {
       kind: 'resume',
       monitoring: 'resume',
       attempt: 1,
+      budget: 'user',
+      budgetAttempt: 1,
       maxAttempts: 2,
       reason: 'worker process was killed by SIGKILL',
     });

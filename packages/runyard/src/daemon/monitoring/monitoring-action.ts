@@ -1,5 +1,15 @@
+import type { WorkerFailureClass } from '../../launcher/run-launcher.js';
+
 /** How many times run monitoring has resumed the run's worker (a count, as a string). */
 export const RESUME_ATTEMPT_TAG = 'runyard/resume_attempt';
+/**
+ * How many times run monitoring has resumed the run after the platform took its worker away (a
+ * preempted or evicted pod, a retryable capacity or infrastructure failure). Counted apart from
+ * RESUME_ATTEMPT_TAG so the user's `maxResumeAttempts` is not spent on failures that are not theirs,
+ * and bounded by MAX_INFRA_RESUME_ATTEMPTS so a cluster that keeps preempting does not loop forever.
+ */
+export const INFRA_RESUME_ATTEMPT_TAG = 'runyard/infra_resume_attempt';
+export const MAX_INFRA_RESUME_ATTEMPTS = 3;
 /** Seconds a STARTED run may run before run monitoring terminates it; on the run or its job. */
 export const MAX_RUNTIME_TAG = 'runyard/max_runtime';
 
@@ -12,18 +22,26 @@ export type MonitoringAction =
   /** STARTING or STARTED → FAILURE; then the launcher stops the worker. */
   | {
       readonly kind: 'fail';
-      readonly monitoring: 'start_timeout' | 'worker_died';
+      /** `cannot_start`: a STARTING run whose launcher says its worker can never start. */
+      readonly monitoring: 'start_timeout' | 'worker_died' | 'cannot_start';
       readonly from: 'STARTING' | 'STARTED';
       readonly reason: string;
+      /** The launcher's diagnosis, when it gave one; written into the event's data. */
+      readonly diagnosis?: WorkerDiagnosis;
     }
   /** A new worker takes over a STARTED run whose worker died (the launcher can, and attempts remain). */
   | {
       readonly kind: 'resume';
       readonly monitoring: 'resume';
-      /** 1 for the first resume. */
+      /** 1 for the first resume, counting both budgets: the launcher names the new worker after it. */
       readonly attempt: number;
+      /** Which budget pays: the user's (`maxResumeAttempts`) or the platform's (MAX_INFRA_RESUME_ATTEMPTS). */
+      readonly budget: 'user' | 'infra';
+      /** The attempt within its budget, and the budget's bound. */
+      readonly budgetAttempt: number;
       readonly maxAttempts: number;
       readonly reason: string;
+      readonly diagnosis?: WorkerDiagnosis;
     }
   /** CANCELING for too long: CANCELING → CANCELED, then the launcher kills the worker. */
   | { readonly kind: 'cancel'; readonly monitoring: 'cancel_timeout'; readonly reason: string }
@@ -39,6 +57,12 @@ export type MonitoringAction =
 
 export type MonitoringRule = MonitoringAction['monitoring'];
 
+/** A launcher's diagnosis of a failed worker (WorkerHealth's failureClass and retryable). */
+export interface WorkerDiagnosis {
+  readonly failureClass: WorkerFailureClass;
+  readonly retryable: boolean;
+}
+
 /** `180 s`, `0.2 s`, `7.3 s`: whole seconds from 10 s up, a tenth below. */
 export function formatSeconds(ms: number): string {
   const seconds = ms / 1000;
@@ -48,6 +72,15 @@ export function formatSeconds(ms: number): string {
 
 /** Resume attempts already made for the run, from its tag (absent or unreadable counts as none). */
 export function resumeAttemptsOf(tags: Readonly<Record<string, string>>): number {
-  const value = Number(tags[RESUME_ATTEMPT_TAG]);
+  return countTag(tags, RESUME_ATTEMPT_TAG);
+}
+
+/** Resumes paid by the platform's budget (a preempted worker), from their own tag. */
+export function infraResumeAttemptsOf(tags: Readonly<Record<string, string>>): number {
+  return countTag(tags, INFRA_RESUME_ATTEMPT_TAG);
+}
+
+function countTag(tags: Readonly<Record<string, string>>, tag: string): number {
+  const value = Number(tags[tag]);
   return Number.isInteger(value) && value > 0 ? value : 0;
 }

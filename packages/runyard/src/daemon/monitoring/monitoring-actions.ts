@@ -5,7 +5,12 @@ import type { ManagedRunLauncher } from '../../launcher/managed-run-launcher.js'
 import type { RunRecord } from '../../runs/run-record.js';
 import type { Storage } from '../../storage/storage.js';
 import { describeInProcessRun, isInProcessRun } from './in-process-run.js';
-import { type MonitoringAction, RESUME_ATTEMPT_TAG } from './monitoring-action.js';
+import {
+  INFRA_RESUME_ATTEMPT_TAG,
+  type MonitoringAction,
+  RESUME_ATTEMPT_TAG,
+  type WorkerDiagnosis,
+} from './monitoring-action.js';
 
 export interface ActionContext {
   readonly storage: Storage;
@@ -41,7 +46,7 @@ export async function failRun(ctx: ActionContext, run: RunRecord, action: Action
       type: 'RUN_FAILURE',
       level: 'error',
       message: full,
-      data: { monitoring: action.monitoring, debugInfo },
+      data: { monitoring: action.monitoring, debugInfo, ...diagnosisData(action.diagnosis) },
     },
     { from: [action.from], statusReason: reason },
   );
@@ -65,12 +70,16 @@ export async function resumeRun(ctx: ActionContext, run: RunRecord, action: Acti
     RESUME_CLAIM_TTL_MS,
   );
   if (!claim.acquired) return false;
-  await ctx.storage.runs.updateRun(run.runId, { tags: { [RESUME_ATTEMPT_TAG]: String(action.attempt) } });
-  const message = `run worker died: ${action.reason}; resuming the run in a new worker (attempt ${action.attempt} of ${action.maxAttempts})`;
+  const tag = action.budget === 'infra' ? INFRA_RESUME_ATTEMPT_TAG : RESUME_ATTEMPT_TAG;
+  await ctx.storage.runs.updateRun(run.runId, { tags: { [tag]: String(action.budgetAttempt) } });
+  const budget = action.budget === 'infra' ? ' of the platform, not counted against maxResumeAttempts' : '';
+  const message = `run worker died: ${action.reason}; resuming the run in a new worker (attempt ${action.budgetAttempt} of ${action.maxAttempts}${budget})`;
   await engineEvent(ctx, run.runId, message, 'warning', {
     monitoring: action.monitoring,
     resumeAttempt: action.attempt,
+    resumeBudget: action.budget,
     reason: action.reason,
+    ...diagnosisData(action.diagnosis),
   });
   ctx.log(`run ${run.runId}: ${message}`);
   try {
@@ -142,6 +151,11 @@ export async function beginMaxRuntimeTermination(
   });
   ctx.log(`run ${run.runId}: ${action.reason}; terminating it`);
   return true;
+}
+
+/** `failureClass` and `retryable` in an event's data, so tools can tell an OOM from a bug without parsing. */
+function diagnosisData(diagnosis: WorkerDiagnosis | undefined): Record<string, unknown> {
+  return diagnosis ? { failureClass: diagnosis.failureClass, retryable: diagnosis.retryable } : {};
 }
 
 /** The launcher's account of the worker, for a reason: never throws. */

@@ -13,8 +13,9 @@ import { checkInterruptedLaunch } from './check-interrupted-launch.js';
 import { checkMaxRuntime } from './check-max-runtime.js';
 import { checkStartedRun } from './check-started-run.js';
 import { checkStartingRun } from './check-starting-run.js';
+import { EndedRunEvidence } from './ended-run-evidence.js';
 import { isInProcessRun } from './in-process-run.js';
-import { type MonitoringAction, RESUME_ATTEMPT_TAG } from './monitoring-action.js';
+import { INFRA_RESUME_ATTEMPT_TAG, type MonitoringAction, RESUME_ATTEMPT_TAG } from './monitoring-action.js';
 import {
   type ActionContext,
   beginMaxRuntimeTermination,
@@ -23,6 +24,7 @@ import {
   resumeRun,
 } from './monitoring-actions.js';
 import { RunTimeline } from './run-timeline.js';
+import { checkCannotStart } from './worker-diagnosis.js';
 
 /** What monitoring needs of the instance; `Instance` has it, and tests can hand in less. */
 export interface MonitoredInstance {
@@ -59,6 +61,7 @@ export class MonitoringDaemon implements Daemon {
   readonly #now: () => number;
   readonly #concurrency: number;
   readonly #timeline: RunTimeline;
+  readonly #evidence = new EndedRunEvidence();
   /** Max-runtime terminations under way in this process (they wait out the launcher's grace period). */
   readonly #terminating = new Map<string, Promise<void>>();
   /** `runId:rule` of reports already written (the event log is asked once per daemon). */
@@ -113,6 +116,11 @@ export class MonitoringDaemon implements Daemon {
       }
     });
 
+    try {
+      await this.#evidence.afterPoll(storage, launcher, runs, ctx.log);
+    } catch (error) {
+      failures.push(`keeping the output of ended runs: ${formatErrorChain(toErrorInfo(error))}`);
+    }
     const inProgress = new Set(runs.map((r) => r.runId));
     this.#timeline.forget(inProgress);
     for (const key of this.#reported) if (!inProgress.has(key.slice(0, key.indexOf(':')))) this.#reported.delete(key);
@@ -133,6 +141,7 @@ export class MonitoringDaemon implements Daemon {
         // A launch whose launcher died is launched again at once, not failed at the start timeout.
         const launch = await checkInterruptedLaunch(actx, await this.#latest(actx, run));
         if (launch.handled) return;
+        if (await this.#failIfCannotStart(actx, run)) return;
         const startingSince = Math.max(await this.#timeline.statusSince(run), launch.launchedAt ?? 0);
         const startTimeoutMs = settings.startTimeoutSeconds * 1000;
         const action = checkStartingRun(run, { now: this.#now(), startingSince, startTimeoutMs });
@@ -165,7 +174,8 @@ export class MonitoringDaemon implements Daemon {
     // resume that replaced the worker, must not be taken for a dead worker of a live run.
     const run = await actx.storage.runs.getRun(listed.runId);
     if (run?.status !== 'STARTED' || !sameWorker(run.worker, listed.worker)) return;
-    const resumedAt = run.tags[RESUME_ATTEMPT_TAG] === undefined ? undefined : await this.#timeline.resumedAt(run);
+    const resumed = run.tags[RESUME_ATTEMPT_TAG] !== undefined || run.tags[INFRA_RESUME_ATTEMPT_TAG] !== undefined;
+    const resumedAt = resumed ? await this.#timeline.resumedAt(run) : undefined;
     const now = this.#now();
     const action =
       checkStartedRun(run, {
@@ -178,6 +188,22 @@ export class MonitoringDaemon implements Daemon {
         maxResumeAttempts: this.#settings.maxResumeAttempts,
       }) ?? checkMaxRuntime(run, now);
     await this.#act(actx, run, action);
+  }
+
+  /**
+   * A STARTING run with a recorded worker is asked for its health too: a worker that can never
+   * start (check-cannot-start in worker-diagnosis.ts) fails the run now, not at the start timeout.
+   */
+  async #failIfCannotStart(actx: ActionContext, listed: RunRecord): Promise<boolean> {
+    const run = await this.#latest(actx, listed);
+    if (run.status !== 'STARTING' || !run.worker || isInProcessRun(run)) return false;
+    if (!actx.launcher.capabilities.healthCheck) return false;
+    const health = await actx.launcher.checkHealth(run);
+    const action = checkCannotStart(run, health);
+    if (!action) return false;
+    // The fail is a compare-and-swap from STARTING: a worker that claimed the run meanwhile wins.
+    await this.#act(actx, run, action);
+    return true;
   }
 
   /** The run as stored now (the launcher may have recorded its worker since the listing); the CAS does the rest. */

@@ -152,6 +152,9 @@ export class ProcessRunLauncher extends BaseRunLauncher {
       const stopped = describeStoppedMembers(groupMembers(ref.pgid) ?? []);
       return stopped ? { status: 'RUNNING', reason: stopped } : { status: 'RUNNING' };
     }
+    // The shell may have written the status and exited between the first read and the group check.
+    const late = readExitCode(ref.exitFile);
+    if (late !== undefined) return healthFromExitCode(late);
     return { status: 'NOT_FOUND', reason: `worker process ${ref.pid} is gone and left no exit status` };
   }
 
@@ -199,14 +202,32 @@ async function waitForExit(ref: ProcessWorkerRef, ms: number): Promise<boolean> 
   return true;
 }
 
-function healthFromExitCode(code: number): WorkerHealth {
+/**
+ * A non-zero exit or a signal is the `user` class: the worker's own code, or someone who killed it.
+ * A SIGKILL may also be the kernel's OOM killer (a cgroup memory limit, a full machine), but the
+ * exit status cannot tell the two apart and the kernel's log is not ours to read: no guess is made,
+ * and the reason names the signal so people can look.
+ */
+export function healthFromExitCode(code: number): WorkerHealth {
   if (code === 0) return { status: 'SUCCESS', exitCode: 0, reason: 'worker exited with code 0' };
   // A shell reports death by signal N as 128 + N.
   if (code > 128) {
     const signal = signalName(code - 128);
-    return { status: 'FAILED', signal, reason: `worker process was killed by ${signal}` };
+    return {
+      status: 'FAILED',
+      signal,
+      failureClass: 'user',
+      retryable: false,
+      reason: `worker process was killed by ${signal}`,
+    };
   }
-  return { status: 'FAILED', exitCode: code, reason: `worker process exited with code ${code}` };
+  return {
+    status: 'FAILED',
+    exitCode: code,
+    failureClass: 'user',
+    retryable: false,
+    reason: `worker process exited with code ${code}`,
+  };
 }
 
 /** Kills what is left of an ended worker's group (an op's subprocess, say); says what it killed. */
