@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type RunRecord, workerEnvironment } from 'runyard';
+import { OUTSIDE_SIGTERM_ENV, type RunRecord, workerEnvironment } from 'runyard';
 import type { EcsRunTaskInput, EcsTag } from './ecs-client.js';
 import type { EXTRA_RUN_TASK_KEYS, ResolvedEcsRunLauncherConfig } from './ecs-run-launcher-config.js';
 import type { EcsRunOverrides } from './ecs-run-overrides.js';
@@ -44,7 +44,9 @@ export function runTaskInput(parts: RunTaskInputParts): EcsRunTaskInput {
   const passed: Record<string, string | undefined> = {};
   for (const name of config.passEnv) passed[name] = parts.launcherEnv[name];
   // The configured env is in the task definition already; only a run's env overrides repeat it.
-  const env = workerEnvironment(passed, overrides.env ?? {}, parts.workerEnv);
+  // ECS's own SIGTERM (a Spot interruption, a scale-in) gives the run back to monitoring, which
+  // resumes it, instead of cancelling it; StopTask from Runyard finds the run CANCELING first.
+  const env = workerEnvironment(passed, { [OUTSIDE_SIGTERM_ENV]: 'release' }, overrides.env ?? {}, parts.workerEnv);
   const capacity = overrides.capacityProviderStrategy ?? config.capacityProviderStrategy;
   const extra = config.runTaskParameters as Partial<Record<(typeof EXTRA_RUN_TASK_KEYS)[number], unknown>>;
   return {

@@ -1,4 +1,4 @@
-import { MAX_RUNTIME_TAG, type RunRecord } from 'runyard';
+import { MAX_RUNTIME_TAG, OUTSIDE_SIGTERM_ENV, type RunRecord } from 'runyard';
 import { ANNOTATIONS, CONTAINER_NAME, jobName, LABELS, labelValue, MARKER_VALUE } from './k8s-names.js';
 import type { PodSettings, ResolvedK8sRunLauncherConfig } from './k8s-run-launcher-config.js';
 
@@ -40,7 +40,9 @@ export function jobManifest(input: JobSpecInput): Record<string, unknown> {
     [ANNOTATIONS.jobName]: run.jobName,
     [ANNOTATIONS.codeLocation]: run.origin.codeLocation,
   };
-  const env = { ...settings.env, ...input.workerEnv };
+  // A SIGTERM the cluster sends on its own (eviction, preemption, a drain) gives the run back to
+  // monitoring, which resumes it, instead of cancelling it.
+  const env = { ...settings.env, [OUTSIDE_SIGTERM_ENV]: 'release', ...input.workerEnv };
   const deadline = config.activeDeadlineSeconds ?? maxRuntimeDeadline(run, config.terminateGraceSeconds);
 
   const container = deepMerge(

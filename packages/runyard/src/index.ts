@@ -188,3 +188,4 @@ export {
 } from './storage/storage-unusable-error.js';
 export { completedStepsForRun } from './worker/completed-steps.js';
 export { type RunWorkerOptions, type RunWorkerResult, runWorker } from './worker/run-worker.js';
+export { OUTSIDE_SIGTERM_ENV, RELEASED_EXIT_CODE } from './worker/signal-release.js';

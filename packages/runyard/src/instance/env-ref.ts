@@ -10,11 +10,15 @@ export interface EnvRef {
   readonly env: string;
 }
 
-/** An object whose only key is `env`; whether its value is a usable name is `checkEnvRefs`' job. */
+/**
+ * An object whose only key is `env`, unless that key holds a map: `{ env: { FOO: bar } }` is a
+ * component's own `env` setting (the process launcher's, say), not a reference. Whether a
+ * reference's value is a usable name is `checkEnvRefs`' job.
+ */
 export function isEnvRef(value: unknown): value is { readonly env: unknown } {
   if (!isPlainObject(value)) return false;
   const keys = Object.keys(value);
-  return keys.length === 1 && keys[0] === 'env';
+  return keys.length === 1 && keys[0] === 'env' && !isPlainObject(value.env);
 }
 
 /** Problems visible without the environment: a reference whose name is not a non-empty string. */

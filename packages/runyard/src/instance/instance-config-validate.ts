@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { type ConfigIssue, InvalidConfigError } from '../errors.js';
 import { parseWithSchema } from './config-issues.js';
 import { cloneData, deepFreeze, isPlainObject, typeName } from './config-values.js';
-import { checkEnvRefs } from './env-ref.js';
+import { checkEnvRefs, isEnvRef } from './env-ref.js';
 import { COMPONENT_KEYS } from './instance-config-defaults.js';
 import { buildInstanceConfigSchema, type InstanceConfigSchema } from './instance-config-schema.js';
 import type { InstanceConfig } from './instance-config-types.js';
@@ -95,8 +95,7 @@ function withoutEmptyValues(input: Record<string, unknown>): Record<string, unkn
 function envRefIssues(key: string, component: unknown): ConfigIssue[] {
   const config = isPlainObject(component) ? component.config : undefined;
   if (!isPlainObject(config)) return [];
-  const keys = Object.keys(config);
-  if (keys.length === 1 && keys[0] === 'env') {
+  if (isEnvRef(config)) {
     return [
       {
         path: `${key}.config`,

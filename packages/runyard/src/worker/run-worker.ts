@@ -15,6 +15,7 @@ import { RunHeartbeat } from './heartbeat/run-heartbeat.js';
 import { takeWorkerLease } from './launch-fence.js';
 import { createRunIOManager } from './run-io-manager.js';
 import { recordSignalCancel } from './signal-cancel.js';
+import { RELEASED_EXIT_CODE, releaseRunOnOutsideSignal, releasesOnOutsideSignal } from './signal-release.js';
 
 export interface RunWorkerOptions {
   readonly instance: Instance;
@@ -37,6 +38,12 @@ export interface RunWorkerResult {
 // process launcher's default grace (10 s): steps get their chance, then the worker records the
 // cancel itself rather than being killed before it can.
 const DEFAULT_CANCEL_WAIT_MS = 8_000;
+
+// Well inside a platform's own grace (Kubernetes 30 s, ECS 30 s): events still waiting for storage get
+// this long to be stored before a released worker exits.
+const RELEASE_FLUSH_MS = 5_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * The run worker (`runyard worker execute-run <runId>`): claims the run (STARTING → STARTED, or a
@@ -75,6 +82,23 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted || signalled) return;
     signalled = true;
+    if (releasesOnOutsideSignal()) {
+      void (async () => {
+        if (await releaseRunOnOutsideSignal(storage, runId, signal)) {
+          // The platform is taking the compute back: keep what the steps logged (for a while),
+          // let a resumed worker take the lease at once, and leave the run to monitoring.
+          await Promise.race([writer?.flush().catch(() => undefined), sleep(RELEASE_FLUSH_MS)]);
+          await heartbeat.stop();
+          await storage.daemon.releaseLease(leaseName, me).catch(() => undefined);
+          process.exit(RELEASED_EXIT_CODE);
+        }
+        cancel(signal);
+      })();
+      return;
+    }
+    cancel(signal);
+  };
+  const cancel = (signal: NodeJS.Signals) => {
     // The reason is stored before the steps are stopped, so it comes before RUN_CANCELED.
     void recordSignalCancel(storage, runId, signal).then(() =>
       controller.abort(new Error(`the run worker received ${signal}`)),
