@@ -1,4 +1,4 @@
-import type { ConfigIssue } from 'runyard';
+import { parseRunOverrideTag, type RunOverrideOutcome } from 'runyard';
 import { z } from 'zod';
 import {
   type ContainerSettings,
@@ -16,58 +16,21 @@ export type DockerRunOverrides = Partial<z.output<z.ZodObject<typeof containerSe
 
 const overridesSchema = z.strictObject(containerSettingsShape).partial();
 
-export type OverridesOutcome =
-  | { readonly ok: true; readonly overrides: DockerRunOverrides }
-  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+export type OverridesOutcome = RunOverrideOutcome<DockerRunOverrides>;
 
-/**
- * Reads a run's `runyard/docker` tag against the instance's allow-list. Every problem is one issue
- * whose path names the tag and the key, so the submit error says exactly what to change.
- */
+/** Reads a run's `runyard/docker` tag against the instance's allow-list (see parseRunOverrideTag). */
 export function parseRunOverrides(
   tags: Readonly<Record<string, string>>,
   allowed: readonly OverridableKey[],
 ): OverridesOutcome {
-  const text = tags[DOCKER_RUN_TAG];
-  if (text === undefined) return { ok: true, overrides: {} };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return fail(
-      DOCKER_RUN_TAG,
-      `is not valid JSON (${(error as Error).message}); expected an object such as {"image":"…"}`,
-    );
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return fail(DOCKER_RUN_TAG, `expected a JSON object of container settings, got ${describe(value)}`);
-
-  const issues: ConfigIssue[] = [];
-  const allowedList = allowed.length ? allowed.join(', ') : 'none';
-  for (const key of Object.keys(value)) {
-    const at = `${DOCKER_RUN_TAG}.${key}`;
-    if (!(OVERRIDABLE_KEYS as readonly string[]).includes(key)) {
-      issues.push({ path: at, message: `unknown key; a run may override only ${OVERRIDABLE_KEYS.join(', ')}` });
-    } else if (!allowed.includes(key as OverridableKey)) {
-      issues.push({
-        path: at,
-        message: `the instance does not allow runs to override '${key}' (the run launcher's allowRunOverrides: ${allowedList})`,
-      });
-    }
-  }
-  if (issues.length) return { ok: false, issues };
-
-  const parsed = overridesSchema.safeParse(value);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      issues: parsed.error.issues.map((issue) => ({
-        path: [DOCKER_RUN_TAG, ...issue.path.map(String)].join('.'),
-        message: issue.message,
-      })),
-    };
-  }
-  return { ok: true, overrides: parsed.data as DockerRunOverrides };
+  return parseRunOverrideTag(tags, {
+    tag: DOCKER_RUN_TAG,
+    keys: OVERRIDABLE_KEYS,
+    allowed,
+    schema: overridesSchema,
+    what: 'container settings',
+    example: '{"image":"…"}',
+  });
 }
 
 /**
@@ -101,12 +64,4 @@ function mergeByTarget<T>(base: readonly T[], extra: readonly T[], target: (item
 
 function bindTarget(bind: string): string {
   return bind.split(':')[1] ?? bind;
-}
-
-function fail(path: string, message: string): OverridesOutcome {
-  return { ok: false, issues: [{ path, message }] };
-}
-
-function describe(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }

@@ -1,4 +1,4 @@
-import type { ConfigIssue } from 'runyard';
+import { parseRunOverrideTag, type RunOverrideOutcome } from 'runyard';
 import { z } from 'zod';
 import {
   OVERRIDABLE_KEYS,
@@ -18,58 +18,21 @@ export type K8sRunOverrides = Partial<z.output<z.ZodObject<typeof podSettingsSha
 
 const overridesSchema = z.strictObject(podSettingsShape).partial();
 
-export type OverridesOutcome =
-  | { readonly ok: true; readonly overrides: K8sRunOverrides }
-  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+export type OverridesOutcome = RunOverrideOutcome<K8sRunOverrides>;
 
-/**
- * Reads a run's `runyard/k8s` tag against the instance's allow-list. Every problem is one issue
- * whose path names the tag and the key, so the submit error says exactly what to change.
- */
+/** Reads a run's `runyard/k8s` tag against the instance's allow-list (see parseRunOverrideTag). */
 export function parseRunOverrides(
   tags: Readonly<Record<string, string>>,
   allowed: readonly OverridableKey[],
 ): OverridesOutcome {
-  const text = tags[K8S_RUN_TAG];
-  if (text === undefined) return { ok: true, overrides: {} };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return fail(
-      K8S_RUN_TAG,
-      `is not valid JSON (${(error as Error).message}); expected an object such as {"image":"…"}`,
-    );
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return fail(K8S_RUN_TAG, `expected a JSON object of pod settings, got ${describe(value)}`);
-
-  const issues: ConfigIssue[] = [];
-  const allowedList = allowed.length ? allowed.join(', ') : 'none';
-  for (const key of Object.keys(value)) {
-    const at = `${K8S_RUN_TAG}.${key}`;
-    if (!(OVERRIDABLE_KEYS as readonly string[]).includes(key)) {
-      issues.push({ path: at, message: `unknown key; a run may override only ${OVERRIDABLE_KEYS.join(', ')}` });
-    } else if (!allowed.includes(key as OverridableKey)) {
-      issues.push({
-        path: at,
-        message: `the instance does not allow runs to override '${key}' (the run launcher's allowRunOverrides: ${allowedList})`,
-      });
-    }
-  }
-  if (issues.length) return { ok: false, issues };
-
-  const parsed = overridesSchema.safeParse(value);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      issues: parsed.error.issues.map((issue) => ({
-        path: [K8S_RUN_TAG, ...issue.path.map(String)].join('.'),
-        message: issue.message,
-      })),
-    };
-  }
-  return { ok: true, overrides: parsed.data as K8sRunOverrides };
+  return parseRunOverrideTag(tags, {
+    tag: K8S_RUN_TAG,
+    keys: OVERRIDABLE_KEYS,
+    allowed,
+    schema: overridesSchema,
+    what: 'pod settings',
+    example: '{"image":"…"}',
+  });
 }
 
 /**
@@ -109,12 +72,4 @@ function mergeBy<T>(base: readonly T[], extra: readonly T[], key: (item: T) => s
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
-}
-
-function fail(path: string, message: string): OverridesOutcome {
-  return { ok: false, issues: [{ path, message }] };
-}
-
-function describe(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }

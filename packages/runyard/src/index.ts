@@ -121,6 +121,12 @@ export type {
   WorkerHealth,
   WorkerHealthStatus,
 } from './launcher/run-launcher.js';
+export {
+  type OverrideSchema,
+  parseRunOverrideTag,
+  type RunOverrideOutcome,
+  type RunOverrideTag,
+} from './launcher/run-override-tag.js';
 export { SERVER_ONLY_ENV, workerEnvironment } from './launcher/worker-environment.js';
 export { decideAutomaticRetry, type RetryDecision, type RunRetrySettings } from './retries/retry-policy.js';
 export { automaticRetryRunId, type RetryRunOptions, type RetryRunResult, retryRun } from './retries/retry-run.js';
