@@ -35,6 +35,9 @@ interface Running {
   spot: boolean;
 }
 
+/** How long stop() waits for the tasks' work (reporting outcomes to moto) after killing them. */
+const STOP_WAIT_MS = 10_000;
+
 export class EcsAgent {
   readonly #ecs: ECS;
   readonly #logs: CloudWatchLogs;
@@ -70,9 +73,17 @@ export class EcsAgent {
     this.#timer = setInterval(() => void this.#tick(), TICK_MS);
   }
 
+  /**
+   * Stops watching, kills what still runs (a task the test left behind must not hold the file's
+   * teardown until the hook times out), then waits a bounded while for the tasks' work to settle.
+   */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    await Promise.allSettled([...this.#work]);
+    await Promise.allSettled([...this.#running.values()].map((r) => r.container.kill({ signal: 'SIGKILL' })));
+    await Promise.race([
+      Promise.allSettled([...this.#work]),
+      new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref()),
+    ]);
   }
 
   /** The container that runs (or ran) a task, if the agent started one. */

@@ -55,7 +55,8 @@ export async function startEcsWorld(): Promise<EcsWorld> {
 /**
  * The launcher config the tests share: the offline image with node and Runyard's CLI from the
  * repository, mounted read-only through task definition volumes (the agent binds them), the test's
- * base directory mounted at the same path, a 2 s stop timeout and quick polling.
+ * base directory mounted at the same path, a 5 s stop timeout (time enough for a worker on a busy
+ * machine to stop on its own, as the conformance suite's polite terminate expects) and quick polling.
  */
 export function ecsTestConfig(world: EcsWorld, base: string): EcsRunLauncherConfig {
   return {
@@ -74,7 +75,7 @@ export function ecsTestConfig(world: EcsWorld, base: string): EcsRunLauncherConf
       { sourceVolume: 'base', containerPath: base },
     ],
     env: { RUNYARD_CACHE_DIR: path.join(base, 'cache') },
-    stopTimeoutSeconds: 2,
+    stopTimeoutSeconds: 5,
     pollSeconds: 0.1,
     copyRunTags: ['runyard.fault'],
   };
