@@ -28,17 +28,26 @@ if [ "$(node -p "try { require('./node_modules/better-sqlite3-napi/package.json'
   }
   rm -rf node_modules/better-sqlite3-napi && mv "$tmp/package" node_modules/better-sqlite3-napi && rm -rf "$tmp"
 fi
-# The service suites (PostgreSQL, Docker, the Kubernetes fake, moto, Chromium) and the daemon-kill
-# chaos test run on the Node 20 leg only: they test the services and the daemon's logic, which do
-# not change with the Node major, and they are most of the suite's time. Everything else (engine,
-# SQLite on this major's driver, CLI, worker, daemon, HTTP API) runs on every leg.
+# The service suites (PostgreSQL, Docker, the Kubernetes fake, moto, Chromium, a tmpfs) and the
+# daemon scenario suites (real daemons driving queues, schedules, retries and monitoring for
+# minutes; the chaos test) run on the Node 20 leg only: they test services and the daemon's logic,
+# which do not change with the Node major, and they are most of the suite's time. Everything else
+# (engine, executors, SQLite on this major's driver, CLI, run worker and its heartbeat thread,
+# launchers, HTTP API, storage conformance) runs on every leg.
 service_suites=(
   'packages/postgres/test/**'
   'packages/docker/test/**'
   'packages/k8s/test/**'
   'packages/aws/test/**'
   'packages/ui/test/e2e/**'
+  'packages/runyard/test/sqlite-full-disk.test.ts'
   'packages/runyard/test/daemon-kill-chaos.test.ts'
+  'packages/runyard/test/daemon-queue-*.test.ts'
+  'packages/runyard/test/daemon-queued-run-coordinator.test.ts'
+  'packages/runyard/test/schedule-daemon.test.ts'
+  'packages/runyard/test/retry-daemon.test.ts'
+  'packages/runyard/test/launch-recovery.test.ts'
+  'packages/runyard/test/monitoring-*.test.ts'
 )
 excludes=()
 for glob in "${service_suites[@]}"; do excludes+=(--exclude "$glob"); done
