@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Instance, loadCodeLocation, parseInstanceConfig } from 'runyard';
 import { dockerUnavailable, startDockerd } from './lib/dockerd.js';
-import { fmtMs, median, sideBySide } from './lib/measure.js';
+import { fmtMs, median, sideBySide, timeLaunchToSuccess } from './lib/measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -113,17 +113,7 @@ export async function awsBenchmarks({ rounds = 5 } = {}) {
     });
     const location = await loadCodeLocation(path.join(here, 'fixtures', 'one-op.ts'));
     const job = location.getJob('one_op');
-    const launch = (instance) => async () => {
-      const t = performance.now();
-      const run = await instance.submitJobRun({ job, codeLocation: location.path, source: 'api' });
-      for (;;) {
-        const now = await instance.storage.runs.getRun(run.runId);
-        if (now.status === 'SUCCESS') return performance.now() - t;
-        if (now.status === 'FAILURE' || now.status === 'CANCELED')
-          throw new Error(`run ${run.runId} ended ${now.status}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
+    const launch = (instance) => () => timeLaunchToSuccess(instance, job, location.path);
     await launch(docker)(); // the first worker compiles the code location into the shared cache
     await launch(ecsInstance)(); // and the first ECS launch registers the task definition
     const ecsLauncher = (await ecsInstance.launcher()).inner;

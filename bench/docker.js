@@ -2,11 +2,10 @@
 // of any container launch on the same engine: `docker run --rm` of `node -e 0` in the same image.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Instance, loadCodeLocation, parseInstanceConfig } from 'runyard';
 import { DOCKER_CLI, dockerUnavailable, startDockerd } from './lib/dockerd.js';
-import { fmtMs, sideBySide, timeProcess } from './lib/measure.js';
+import { fmtMs, sideBySide, timeLaunchToSuccess, timeProcess } from './lib/measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -42,17 +41,7 @@ export async function dockerBenchmarks({ rounds = 10 } = {}) {
     });
     const location = await loadCodeLocation(path.join(here, 'fixtures', 'one-op.ts'));
     const job = location.getJob('one_op');
-    const launch = async () => {
-      const t = performance.now();
-      const run = await instance.submitJobRun({ job, codeLocation: location.path, source: 'api' });
-      for (;;) {
-        const now = await instance.storage.runs.getRun(run.runId);
-        if (now.status === 'SUCCESS') return performance.now() - t;
-        if (now.status === 'FAILURE' || now.status === 'CANCELED')
-          throw new Error(`run ${run.runId} ended ${now.status}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
+    const launch = () => timeLaunchToSuccess(instance, job, location.path);
     const bare = () =>
       timeProcess(DOCKER_CLI, ['run', '--rm', '--network', 'none', IMAGE, 'node', '-e', '0'], { env: engine.env });
     await launch(); // the first worker compiles the code location into the shared cache

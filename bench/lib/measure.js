@@ -29,6 +29,21 @@ export async function sideBySide(thunks, rounds) {
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
 }
 
+/**
+ * Milliseconds from submitting a run of `job` (launched by the instance's launcher) to its
+ * SUCCESS as storage records it; throws if the run ends otherwise.
+ */
+export async function timeLaunchToSuccess(instance, job, codeLocation) {
+  const t = performance.now();
+  const run = await instance.submitJobRun({ job, codeLocation, source: 'api' });
+  for (;;) {
+    const now = await instance.storage.runs.getRun(run.runId);
+    if (now.status === 'SUCCESS') return performance.now() - t;
+    if (now.status === 'FAILURE' || now.status === 'CANCELED') throw new Error(`run ${run.runId} ended ${now.status}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 export function fmtMs(ms) {
   return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(0)} µs`;
 }
