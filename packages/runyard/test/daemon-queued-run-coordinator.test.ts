@@ -78,6 +78,7 @@ describe('QueuedRunCoordinator', () => {
     const defaults = {
       maxConcurrentRuns: 10,
       tagConcurrencyLimits: [],
+      launcherConcurrencyLimits: {},
       dequeueIntervalMs: 1000,
       dequeueParallelism: 4,
     };

@@ -6,7 +6,12 @@ import { checkEnvRefs, isEnvRef } from './env-ref.js';
 import { COMPONENT_KEYS } from './instance-config-defaults.js';
 import { buildInstanceConfigSchema, type InstanceConfigSchema } from './instance-config-schema.js';
 import type { InstanceConfig } from './instance-config-types.js';
-import { launcherComponent, runLaunchersInputIssues, runLaunchersIssues } from './run-launchers-config.js';
+import {
+  launcherComponent,
+  launcherLimitIssues,
+  runLaunchersInputIssues,
+  runLaunchersIssues,
+} from './run-launchers-config.js';
 
 /**
  * The instance config's validator. Nothing here loads zod until some config is validated: Runyard
@@ -65,6 +70,7 @@ function validate(input: unknown, options: { file?: string }, schema: InstanceCo
 
   let config = parsed.data;
   const issues: ConfigIssue[] = envIssues;
+  issues.push(...launcherLimitIssues(config));
   if (config.runLaunchers) {
     issues.push(...runLaunchersIssues(config.runLaunchers));
     // `runLauncher` stays the default launcher, for everything that asks for one launcher.

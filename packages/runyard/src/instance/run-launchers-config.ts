@@ -182,7 +182,7 @@ export function variableRefs(config: unknown, base: string): Array<{ name: strin
     if (typeof value === 'string') {
       for (const match of value.matchAll(VARIABLE_REF)) out.push({ name: match[1] as string, path: at });
     } else if (Array.isArray(value)) {
-      value.forEach((item, i) => walk(item, `${at}[${i}]`));
+      for (const [i, item] of value.entries()) walk(item, `${at}[${i}]`);
     } else if (isPlainObject(value)) {
       for (const [key, item] of Object.entries(value)) walk(item, `${at}.${key}`);
     }
@@ -208,6 +208,25 @@ export function namedLaunchers(config: {
   return (
     config.runLaunchers ?? { default: SINGLE_LAUNCHER_NAME, launchers: { [SINGLE_LAUNCHER_NAME]: config.runLauncher } }
   );
+}
+
+/** The queued coordinator's `launcherConcurrencyLimits` must name launchers that exist (a typo would limit nothing). */
+export function launcherLimitIssues(config: {
+  readonly runLauncher: ComponentConfig;
+  readonly runLaunchers?: RunLaunchersConfig;
+  readonly runCoordinator: ComponentConfig;
+}): ConfigIssue[] {
+  const { runCoordinator } = config;
+  if (runCoordinator.module !== undefined || runCoordinator.class !== 'QueuedRunCoordinator') return [];
+  const limits = runCoordinator.config?.launcherConcurrencyLimits;
+  if (!isPlainObject(limits)) return [];
+  const names = Object.keys(namedLaunchers(config).launchers);
+  return Object.keys(limits)
+    .filter((name) => !names.includes(name))
+    .map((name) => ({
+      path: `runCoordinator.config.launcherConcurrencyLimits.${name}`,
+      message: `no launcher is named '${name}' (launchers: ${names.join(', ')})`,
+    }));
 }
 
 /** Loose shape check for config another Runyard process validated (instance-config-data.ts). */
