@@ -34,6 +34,7 @@ export {
   RESUME_ATTEMPT_TAG,
 } from './daemon/monitoring/monitoring-action.js';
 export { MonitoringDaemon } from './daemon/monitoring/monitoring-daemon.js';
+export { QueueDaemon } from './daemon/queue/queue-daemon.js';
 export {
   listSchedules,
   type ScheduleChange,
@@ -87,6 +88,12 @@ export {
 export { type StepStats, type StepStatus, stepStatsFromEvents } from './events/step-stats.js';
 export { registerBuiltin } from './instance/builtin-components.js';
 export type { ComponentConfig } from './instance/component-config.js';
+export type {
+  LauncherAllow,
+  LauncherVariable,
+  NamedLauncherConfig,
+  RunLaunchersConfig,
+} from './instance/run-launchers-config.js';
 export { type ComponentContext, ComponentRegistry } from './instance/component-registry.js';
 export {
   HOME_ENV_VAR,
@@ -106,7 +113,14 @@ export { derivedRunId, type SubmitDerivedRunResult, submitDerivedRun } from './l
 export { newRunForJob, type SubmitJobRunOptions } from './launch/submit-run.js';
 export type { TerminateRunOptions, TerminateRunResult } from './launch/terminate-run.js';
 export { BaseRunLauncher } from './launcher/base-run-launcher.js';
+export { LAUNCHER_TAG } from './launcher/launcher-routing.js';
+export { LAUNCHER_VARS_TAG, type LauncherVars } from './launcher/launcher-variables.js';
 export { ManagedRunLauncher, type ManagedRunLauncherOptions } from './launcher/managed-run-launcher.js';
+export {
+  type LauncherChoice,
+  LauncherNotConfiguredError,
+  RunLauncherRouter,
+} from './launcher/run-launcher-router.js';
 export { ProcessRunLauncher, type ProcessRunLauncherConfig } from './launcher/process/process-run-launcher.js';
 export type {
   CheckRunTagsContext,
