@@ -143,6 +143,17 @@ export class RunLauncherRouter {
     return { ...newRun, tags: { ...request.tags, ...routed.tags } };
   }
 
+  /** `route`'s problems without throwing, for a form that checks as the user types (empty: fine). */
+  async check(newRun: NewRun): Promise<readonly ConfigIssue[]> {
+    try {
+      await this.route(newRun);
+      return [];
+    } catch (error) {
+      if (error instanceof InvalidConfigError) return error.issues;
+      throw error;
+    }
+  }
+
   /** The launcher the run recorded (runs from before named launchers: the default), with its variables. */
   forRun(run: Pick<RunRecord, 'runId' | 'tags'>): Promise<ManagedRunLauncher> {
     const name = this.nameOf(run);
