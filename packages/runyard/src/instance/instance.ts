@@ -163,15 +163,19 @@ export class Instance {
     const options = { home, instanceConfig: config, trusted: create.trusted };
     const storage = await prepareComponent('storage', config.storage, options);
     let instance: Instance | undefined;
-    // Launchers are checked at load with their defaults (trusted like the rest of the config); a
-    // run's own variable values make a config nobody has checked yet.
-    let loading = true;
-    const runLaunchers = await RunLauncherRouter.open(namedLaunchers(config), config.runLaunchers === undefined, {
-      prepare: (component, key) =>
-        prepareComponent('runLauncher', component, { ...options, key, trusted: loading && create.trusted }),
-      wrap: (launcher, label, name) => (instance as Instance).#wrapLauncher(launcher, label, name),
-    });
-    loading = false;
+    // Launchers as written are trusted like the rest of the config; a run's own variable values
+    // make a config nobody has checked yet. Config from the launching process (a run worker) is
+    // checked launcher by launcher when used, not all at once.
+    const runLaunchers = await RunLauncherRouter.open(
+      namedLaunchers(config),
+      config.runLaunchers === undefined,
+      {
+        prepare: (component, key, asWritten) =>
+          prepareComponent('runLauncher', component, { ...options, key, trusted: asWritten && create.trusted }),
+        wrap: (launcher, label, name) => (instance as Instance).#wrapLauncher(launcher, label, name),
+      },
+      { lazy: create.trusted },
+    );
     // Every component is checked now (class found, config valid), so a bad launcher fails at load;
     // each is created only when first used, so read-only commands never start one.
     const prepared: PreparedComponents = {

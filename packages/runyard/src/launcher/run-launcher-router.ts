@@ -21,8 +21,12 @@ import type { RunLauncher } from './run-launcher.js';
 
 /** What the router needs from the instance: checking a launcher's config, and wrapping one. */
 export interface RunLauncherRouterDeps {
-  /** Finds the class and validates the config (prepareComponent), at the launcher's key path. */
-  prepare(component: ComponentConfig, key: string): Promise<PreparedComponent<RunLauncher>>;
+  /**
+   * Finds the class and validates the config (prepareComponent), at the launcher's key path.
+   * `asWritten`: the config with its variables' defaults, as runyard.yaml gives it (so it may be
+   * trusted like the rest of the config); false when a run's own values made it.
+   */
+  prepare(component: ComponentConfig, key: string, asWritten: boolean): Promise<PreparedComponent<RunLauncher>>;
   /** The managed wrapper around a created launcher; `label` names it in messages. */
   wrap(launcher: RunLauncher, label: string, name: string): Promise<ManagedRunLauncher>;
 }
@@ -62,7 +66,7 @@ export class RunLauncherRouter {
   readonly #single: boolean;
   readonly #deps: RunLauncherRouterDeps;
   /** Prepared with each launcher's default variables, at load. */
-  readonly #prepared: ReadonlyMap<string, PreparedComponent<RunLauncher>>;
+  readonly #prepared: Map<string, PreparedComponent<RunLauncher>>;
   readonly #created = new Map<string, Promise<ManagedRunLauncher>>();
   #disposed = false;
 
@@ -80,20 +84,24 @@ export class RunLauncherRouter {
 
   /**
    * Checks every launcher's class and config (with its variables' defaults) now, so a bad entry
-   * fails the instance's load with its key path, every problem at once.
+   * fails the instance's load with its key path, every problem at once. `lazy` (a run worker, whose
+   * config the launching process checked) checks each one when it is first used instead: a worker
+   * launched by the process launcher need not import the Docker plug-in named beside it.
    */
   static async open(
     config: RunLaunchersConfig,
     single: boolean,
     deps: RunLauncherRouterDeps,
+    options: { readonly lazy?: boolean } = {},
   ): Promise<RunLauncherRouter> {
     const prepared = new Map<string, PreparedComponent<RunLauncher>>();
+    if (options.lazy && !single) return new RunLauncherRouter(config, single, deps, prepared);
     const issues: ConfigIssue[] = [];
     let file: string | undefined;
     for (const [name, entry] of Object.entries(config.launchers)) {
       const key = single ? 'runLauncher' : `runLaunchers.launchers.${name}`;
       try {
-        prepared.set(name, await deps.prepare(withVars(entry, defaults(entry)), key));
+        prepared.set(name, await deps.prepare(withVars(entry, defaults(entry)), key, true));
       } catch (error) {
         if (!(error instanceof InvalidConfigError) || single) throw error;
         issues.push(...error.issues);
@@ -130,7 +138,11 @@ export class RunLauncherRouter {
     if (Object.keys(entry.variables ?? {}).length > 0 && varsKey(routed.vars) !== varsKey(defaults(entry))) {
       // The launcher's own schema must accept the config the variables make (e.g. a memory size).
       try {
-        await this.#deps.prepare(withVars(entry, routed.vars), `${LAUNCHER_VARS_TAG} → ${this.#key(routed.name)}`);
+        await this.#deps.prepare(
+          withVars(entry, routed.vars),
+          `${LAUNCHER_VARS_TAG} → ${this.#key(routed.name)}`,
+          false,
+        );
       } catch (error) {
         if (error instanceof InvalidConfigError) {
           throw new InvalidConfigError(`launcher variables for job '${newRun.jobName}'`, error.issues);
@@ -180,10 +192,12 @@ export class RunLauncherRouter {
     let created = this.#created.get(cacheKey);
     if (!created) {
       created = (async () => {
-        const prepared =
-          varsKey(values) === varsKey(defaults(entry))
-            ? (this.#prepared.get(name) as PreparedComponent<RunLauncher>)
-            : await this.#deps.prepare(withVars(entry, values), this.#key(name));
+        const asWritten = varsKey(values) === varsKey(defaults(entry));
+        let prepared = asWritten ? this.#prepared.get(name) : undefined;
+        if (!prepared) {
+          prepared = await this.#deps.prepare(withVars(entry, values), this.#key(name), asWritten);
+          if (asWritten) this.#prepared.set(name, prepared);
+        }
         return this.#deps.wrap(await prepared.create(), this.#label(name, entry), name);
       })();
       // A launcher that failed to be created is tried again next time, not remembered broken.
