@@ -65,7 +65,10 @@ export interface InstanceInfo {
   readonly ephemeral: boolean;
   readonly storage: StorageInfo;
   readonly runCoordinator: string;
+  /** The launcher's class; with named launchers, each `name (Class)`, the default marked. */
   readonly runLauncher: string;
+  /** With named launchers (runyard.yaml `runLaunchers`): each name and its class. */
+  readonly runLaunchers?: Readonly<Record<string, string>>;
   readonly computeLogs: string;
 }
 
@@ -310,9 +313,19 @@ export class Instance {
       ephemeral: this.ephemeral,
       storage: await this.storage.info(),
       runCoordinator: this.config.runCoordinator.class,
-      runLauncher: this.config.runLauncher.class,
+      ...this.#launchersInfo(),
       computeLogs: this.config.computeLogs.class,
     };
+  }
+
+  #launchersInfo(): Pick<InstanceInfo, 'runLauncher' | 'runLaunchers'> {
+    const named = this.config.runLaunchers;
+    if (!named) return { runLauncher: this.config.runLauncher.class };
+    const classes = Object.fromEntries(Object.entries(named.launchers).map(([name, l]) => [name, l.class]));
+    const described = Object.entries(classes).map(
+      ([name, className]) => `${name} (${className}${name === named.default ? ', default' : ''})`,
+    );
+    return { runLauncher: described.join(', '), runLaunchers: classes };
   }
 
   /** Idempotent: every call waits for the same shutdown. */

@@ -134,6 +134,15 @@ describe('routing a run at submit', () => {
     expect((await submit(instance, pinned)).tags[LAUNCHER_TAG]).toBe('slow');
     expect((await submit(instance, pinned, { [LAUNCHER_TAG]: 'local' })).tags[LAUNCHER_TAG]).toBe('local');
     expect(newRunForJob({ job: located, codeLocation: '/x.ts', source: 'api' }).tags?.[LAUNCHER_TAG]).toBe('slow');
+    const info = await instance.info();
+    expect(info.runLauncher).toBe(
+      'local (ProcessRunLauncher, default), slow (ProcessRunLauncher), gpu (ProcessRunLauncher)',
+    );
+    expect(info.runLaunchers).toEqual({
+      local: 'ProcessRunLauncher',
+      slow: 'ProcessRunLauncher',
+      gpu: 'ProcessRunLauncher',
+    });
   });
 
   it('refuses a launcher the allow-list does not let in, or one that does not exist, and writes nothing', async () => {
