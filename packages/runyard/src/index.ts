@@ -88,12 +88,6 @@ export {
 export { type StepStats, type StepStatus, stepStatsFromEvents } from './events/step-stats.js';
 export { registerBuiltin } from './instance/builtin-components.js';
 export type { ComponentConfig } from './instance/component-config.js';
-export type {
-  LauncherAllow,
-  LauncherVariable,
-  NamedLauncherConfig,
-  RunLaunchersConfig,
-} from './instance/run-launchers-config.js';
 export { type ComponentContext, ComponentRegistry } from './instance/component-registry.js';
 export {
   HOME_ENV_VAR,
@@ -108,6 +102,12 @@ export {
   loadInstanceConfig,
   parseInstanceConfig,
 } from './instance/instance-config.js';
+export type {
+  LauncherAllow,
+  LauncherVariable,
+  NamedLauncherConfig,
+  RunLaunchersConfig,
+} from './instance/run-launchers-config.js';
 export { RunNotLaunchableError } from './launch/launch-run.js';
 export { derivedRunId, type SubmitDerivedRunResult, submitDerivedRun } from './launch/submit-derived-run.js';
 export { newRunForJob, type SubmitJobRunOptions } from './launch/submit-run.js';
@@ -116,11 +116,6 @@ export { BaseRunLauncher } from './launcher/base-run-launcher.js';
 export { LAUNCHER_TAG } from './launcher/launcher-routing.js';
 export { LAUNCHER_VARS_TAG, type LauncherVars } from './launcher/launcher-variables.js';
 export { ManagedRunLauncher, type ManagedRunLauncherOptions } from './launcher/managed-run-launcher.js';
-export {
-  type LauncherChoice,
-  LauncherNotConfiguredError,
-  RunLauncherRouter,
-} from './launcher/run-launcher-router.js';
 export { ProcessRunLauncher, type ProcessRunLauncherConfig } from './launcher/process/process-run-launcher.js';
 export type {
   CheckRunTagsContext,
@@ -135,6 +130,11 @@ export type {
   WorkerHealth,
   WorkerHealthStatus,
 } from './launcher/run-launcher.js';
+export {
+  type LauncherChoice,
+  LauncherNotConfiguredError,
+  RunLauncherRouter,
+} from './launcher/run-launcher-router.js';
 export {
   type OverrideSchema,
   parseRunOverrideTag,
