@@ -109,7 +109,12 @@ export class MonitoringDaemon implements Daemon {
     // launcher per poll (a launcher that answers from a cache, such as a Kubernetes informer, then
     // serves the whole batch from one list). A run whose launcher runyard.yaml no longer names is
     // reported, never handed to another launcher.
-    const { batches, unlaunchable } = await this.#batchesByLauncher(runs);
+    const { batches, unlaunchable, broken } = await this.#batchesByLauncher(runs);
+    for (const { run, error } of broken) {
+      const message = `run ${run.runId}: its launcher could not be created: ${formatErrorChain(toErrorInfo(error))}`;
+      ctx.log(`could not monitor ${message}`);
+      failures.push(message);
+    }
     for (const { run, error } of unlaunchable) {
       await this.#reportOnce(run.runId, {
         kind: 'report',
@@ -151,25 +156,27 @@ export class MonitoringDaemon implements Daemon {
   async #batchesByLauncher(runs: readonly RunRecord[]): Promise<{
     batches: Map<ManagedRunLauncher, RunRecord[]>;
     unlaunchable: Array<{ run: RunRecord; error: Error }>;
+    broken: Array<{ run: RunRecord; error: unknown }>;
   }> {
     const batches = new Map<ManagedRunLauncher, RunRecord[]>();
     const unlaunchable: Array<{ run: RunRecord; error: Error }> = [];
+    // A launcher that cannot be created now (a plug-in that fails to load) holds up only its own runs.
+    const broken: Array<{ run: RunRecord; error: unknown }> = [];
     for (const run of runs) {
       let launcher: ManagedRunLauncher;
       try {
         launcher = await this.#launcherFor(run);
       } catch (error) {
-        if (error instanceof RunyardError && error.userError) {
+        if (error instanceof RunyardError && error.userError && error.name === 'LauncherNotConfiguredError')
           unlaunchable.push({ run, error });
-          continue;
-        }
-        throw error;
+        else broken.push({ run, error });
+        continue;
       }
       const batch = batches.get(launcher);
       if (batch) batch.push(run);
       else batches.set(launcher, [run]);
     }
-    return { batches, unlaunchable };
+    return { batches, unlaunchable, broken };
   }
 
   #launcherFor(run: RunRecord): Promise<ManagedRunLauncher> {
