@@ -34,6 +34,7 @@ export {
   RESUME_ATTEMPT_TAG,
 } from './daemon/monitoring/monitoring-action.js';
 export { MonitoringDaemon } from './daemon/monitoring/monitoring-daemon.js';
+export { QueueDaemon } from './daemon/queue/queue-daemon.js';
 export {
   listSchedules,
   type ScheduleChange,
@@ -101,11 +102,19 @@ export {
   loadInstanceConfig,
   parseInstanceConfig,
 } from './instance/instance-config.js';
+export type {
+  LauncherAllow,
+  LauncherVariable,
+  NamedLauncherConfig,
+  RunLaunchersConfig,
+} from './instance/run-launchers-config.js';
 export { RunNotLaunchableError } from './launch/launch-run.js';
 export { derivedRunId, type SubmitDerivedRunResult, submitDerivedRun } from './launch/submit-derived-run.js';
 export { newRunForJob, type SubmitJobRunOptions } from './launch/submit-run.js';
 export type { TerminateRunOptions, TerminateRunResult } from './launch/terminate-run.js';
 export { BaseRunLauncher } from './launcher/base-run-launcher.js';
+export { LAUNCHER_TAG } from './launcher/launcher-routing.js';
+export { LAUNCHER_VARS_TAG, type LauncherVars } from './launcher/launcher-variables.js';
 export { ManagedRunLauncher, type ManagedRunLauncherOptions } from './launcher/managed-run-launcher.js';
 export { ProcessRunLauncher, type ProcessRunLauncherConfig } from './launcher/process/process-run-launcher.js';
 export type {
@@ -121,6 +130,11 @@ export type {
   WorkerHealth,
   WorkerHealthStatus,
 } from './launcher/run-launcher.js';
+export {
+  type LauncherChoice,
+  LauncherNotConfiguredError,
+  RunLauncherRouter,
+} from './launcher/run-launcher-router.js';
 export {
   type OverrideSchema,
   parseRunOverrideTag,

@@ -78,6 +78,7 @@ describe('QueuedRunCoordinator', () => {
     const defaults = {
       maxConcurrentRuns: 10,
       tagConcurrencyLimits: [],
+      launcherConcurrencyLimits: {},
       dequeueIntervalMs: 1000,
       dequeueParallelism: 4,
     };
@@ -138,6 +139,7 @@ describe('QueuedRunCoordinator named in runyard.yaml', () => {
     const settings = {
       maxConcurrentRuns: 3,
       tagConcurrencyLimits: [{ key: 'team', limit: 1 }],
+      launcherConcurrencyLimits: {},
       dequeueIntervalMs: 1000,
       dequeueParallelism: 4,
     };

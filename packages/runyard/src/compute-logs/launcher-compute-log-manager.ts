@@ -1,5 +1,6 @@
 import type { ManagedRunLauncher } from '../launcher/managed-run-launcher.js';
 import { latestWorkerEvidence } from '../launcher/worker-evidence.js';
+import type { RunRecord } from '../runs/run-record.js';
 import type { Storage } from '../storage/storage.js';
 import type { ComputeLogManager, LogChunk, LogStream } from './compute-log-manager.js';
 
@@ -12,9 +13,10 @@ import type { ComputeLogManager, LogChunk, LogStream } from './compute-log-manag
 export class LauncherComputeLogManager implements ComputeLogManager {
   readonly #base: ComputeLogManager;
   readonly #storage: Storage;
-  readonly #launcher: () => Promise<ManagedRunLauncher>;
+  /** The launcher the run was launched with (runs of one instance may have gone to different ones). */
+  readonly #launcher: (run: RunRecord) => Promise<ManagedRunLauncher>;
 
-  constructor(base: ComputeLogManager, storage: Storage, launcher: () => Promise<ManagedRunLauncher>) {
+  constructor(base: ComputeLogManager, storage: Storage, launcher: (run: RunRecord) => Promise<ManagedRunLauncher>) {
     this.#base = base;
     this.#storage = storage;
     this.#launcher = launcher;
@@ -38,8 +40,9 @@ export class LauncherComputeLogManager implements ComputeLogManager {
     if (local.exists) return local;
     const run = await this.#storage.runs.getRun(runId);
     if (!run?.worker) return local;
-    const launcher = await this.#launcher();
-    const live = await launcher.readWorkerOutput(run, stream);
+    // A launcher since removed from runyard.yaml cannot be asked: the kept copy is the answer then.
+    const launcher = await this.#launcher(run).catch(() => undefined);
+    const live = await launcher?.readWorkerOutput(run, stream);
     if (live !== undefined) return chunkOf(live, options);
     const kept = await latestWorkerEvidence(this.#storage, runId);
     return kept ? chunkOf(kept[stream], options) : local;

@@ -20,6 +20,11 @@ export interface QueuedRunCoordinatorConfig {
   /** Runs in progress (STARTING, STARTED, CANCELING) at once; -1 for no limit. Default 10. */
   readonly maxConcurrentRuns?: number;
   readonly tagConcurrencyLimits?: readonly TagConcurrencyLimit[];
+  /**
+   * Runs in progress at once per named launcher (runyard.yaml `runLaunchers`), by name:
+   * `{ gpu: 20 }`. A run counts against the launcher its `runyard/launcher` tag records.
+   */
+  readonly launcherConcurrencyLimits?: Readonly<Record<string, number>>;
   /** How often the daemon looks at the queue. Default 1000. */
   readonly dequeueIntervalMs?: number;
   /** Runs launched at the same time within one pass over the queue. Default 4. */
@@ -30,6 +35,7 @@ export interface QueuedRunCoordinatorConfig {
 export interface QueuedRunCoordinatorSettings {
   readonly maxConcurrentRuns: number;
   readonly tagConcurrencyLimits: readonly TagConcurrencyLimit[];
+  readonly launcherConcurrencyLimits: Readonly<Record<string, number>>;
   readonly dequeueIntervalMs: number;
   readonly dequeueParallelism: number;
 }
@@ -54,6 +60,7 @@ export function queuedRunCoordinatorSettings(config: QueuedRunCoordinatorConfig 
   return Object.freeze({
     maxConcurrentRuns: config.maxConcurrentRuns ?? QUEUED_RUN_COORDINATOR_DEFAULTS.maxConcurrentRuns,
     tagConcurrencyLimits: Object.freeze(limits),
+    launcherConcurrencyLimits: Object.freeze({ ...(config.launcherConcurrencyLimits ?? {}) }),
     dequeueIntervalMs: config.dequeueIntervalMs ?? QUEUED_RUN_COORDINATOR_DEFAULTS.dequeueIntervalMs,
     dequeueParallelism: config.dequeueParallelism ?? QUEUED_RUN_COORDINATOR_DEFAULTS.dequeueParallelism,
   });

@@ -37,6 +37,7 @@ export const queuedRunCoordinatorConfigSchema = z
       QUEUED_RUN_COORDINATOR_DEFAULTS.maxConcurrentRuns,
     ),
     tagConcurrencyLimits: z.array(tagConcurrencyLimitSchema).default([]),
+    launcherConcurrencyLimits: z.record(z.string().min(1), wholeNumber(0, 'a whole number ≥ 0')).default({}),
     dequeueIntervalMs: wholeNumber(1, 'a whole number of milliseconds ≥ 1').default(
       QUEUED_RUN_COORDINATOR_DEFAULTS.dequeueIntervalMs,
     ),

@@ -6,6 +6,11 @@ import type { ScheduleDefinition } from './schedule.js';
 export interface DefinitionsSpec {
   readonly jobs?: readonly JobDefinition[];
   readonly schedules?: readonly ScheduleDefinition[];
+  /**
+   * The named launcher (runyard.yaml `runLaunchers`) this location's runs go to unless the job's or
+   * the run's `runyard/launcher` tag says otherwise.
+   */
+  readonly defaultLauncher?: string;
 }
 
 /** What a code location's default export must be. */
@@ -13,6 +18,15 @@ export interface Definitions {
   readonly [DEFINITIONS_BRAND]: true;
   readonly jobs: ReadonlyMap<string, JobDefinition>;
   readonly schedules: ReadonlyMap<string, ScheduleDefinition>;
+  readonly defaultLauncher?: string;
+}
+
+/** Each job's code-location default launcher, read when a run of it is created (launch/submit-run.ts). */
+const defaultLaunchers = new WeakMap<JobDefinition, string>();
+
+/** The `defaultLauncher` of the definitions that hold `job`, if they set one. */
+export function codeLocationDefaultLauncher(job: JobDefinition): string | undefined {
+  return defaultLaunchers.get(job);
 }
 
 /**
@@ -23,9 +37,14 @@ export interface Definitions {
 export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   if (!spec || typeof spec !== 'object') throw new DefinitionError('defineDefinitions() needs { jobs, schedules }');
   for (const key of Object.keys(spec)) {
-    if (key !== 'jobs' && key !== 'schedules')
-      throw new DefinitionError(`defineDefinitions(): unknown key '${key}' (expected jobs, schedules)`);
+    if (key !== 'jobs' && key !== 'schedules' && key !== 'defaultLauncher')
+      throw new DefinitionError(
+        `defineDefinitions(): unknown key '${key}' (expected jobs, schedules, defaultLauncher)`,
+      );
   }
+  const { defaultLauncher } = spec;
+  if (defaultLauncher !== undefined && (typeof defaultLauncher !== 'string' || defaultLauncher === ''))
+    throw new DefinitionError('defineDefinitions(): defaultLauncher must be the name of a launcher in runyard.yaml');
   const jobs = new Map<string, JobDefinition>();
   const addJob = (job: JobDefinition) => {
     const existing = jobs.get(job.name);
@@ -48,7 +67,13 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
     addJob(schedule.job);
     schedules.set(schedule.name, schedule);
   }
-  return Object.freeze({ [DEFINITIONS_BRAND]: true as const, jobs, schedules });
+  if (defaultLauncher !== undefined) for (const job of jobs.values()) defaultLaunchers.set(job, defaultLauncher);
+  return Object.freeze({
+    [DEFINITIONS_BRAND]: true as const,
+    jobs,
+    schedules,
+    ...(defaultLauncher === undefined ? {} : { defaultLauncher }),
+  });
 }
 
 export function isDefinitions(value: unknown): value is Definitions {

@@ -1,6 +1,7 @@
 import { cloneData, deepFreeze, isPlainObject } from './config-values.js';
 import { COMPONENT_KEYS, DEFAULT_INSTANCE_CONFIG } from './instance-config-defaults.js';
 import type { InstanceConfig } from './instance-config-types.js';
+import { launcherComponent, looksLikeRunLaunchers, type RunLaunchersConfig } from './run-launchers-config.js';
 
 /**
  * The config as plain, mutable data, ready for YAML or JSON: env references as written (never
@@ -8,7 +9,11 @@ import type { InstanceConfig } from './instance-config-types.js';
  */
 export function instanceConfigData(config: InstanceConfig): Record<string, unknown> {
   const { file: _file, ...rest } = config;
-  return cloneData(rest as Record<string, unknown>);
+  const data = cloneData(rest as Record<string, unknown>);
+  // With named launchers, `runLauncher` is derived from them: writing both would not load again.
+  if (data.runLaunchers === undefined) delete data.runLaunchers;
+  else delete data.runLauncher;
+  return data;
 }
 
 /**
@@ -22,7 +27,17 @@ export function instanceConfigData(config: InstanceConfig): Record<string, unkno
  * validates it in full (which also words the error). Takes ownership of `data`: it is frozen.
  */
 export function trustedInstanceConfig(data: unknown, file: string | undefined): InstanceConfig | undefined {
-  if (!isPlainObject(data) || !sameKeys(data, DEFAULT_INSTANCE_CONFIG)) return undefined;
+  if (!isPlainObject(data)) return undefined;
+  const named = data.runLaunchers;
+  if (named !== undefined) {
+    const { runLaunchers: _named, ...single } = data;
+    if (!looksLikeRunLaunchers(named) || data.runLauncher !== undefined) return undefined;
+    const chosen = (named as RunLaunchersConfig).launchers[(named as RunLaunchersConfig).default];
+    if (!chosen) return undefined;
+    const trusted = trustedInstanceConfig({ ...single, runLauncher: launcherComponent(chosen) }, file);
+    return trusted && deepFreeze({ ...trusted, runLaunchers: named as RunLaunchersConfig });
+  }
+  if (!sameKeys(data, DEFAULT_INSTANCE_CONFIG)) return undefined;
   for (const [key, value] of Object.entries(data)) {
     const ok = (COMPONENT_KEYS as readonly string[]).includes(key)
       ? isComponent(value)

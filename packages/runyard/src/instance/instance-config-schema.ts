@@ -7,6 +7,7 @@ import {
   DEFAULT_RUN_RETRIES,
   DEFAULT_RUN_WORKER,
 } from './instance-config-defaults.js';
+import { buildRunLaunchersSchema } from './run-launchers-config.js';
 
 /**
  * The zod form of runyard.yaml. Every object is strict, so a misspelt key is an error rather than a
@@ -73,6 +74,8 @@ export function buildInstanceConfigSchema(z: typeof Zod) {
     storage: component(DEFAULT_COMPONENTS.storage),
     runCoordinator: component(DEFAULT_COMPONENTS.runCoordinator),
     runLauncher: component(DEFAULT_COMPONENTS.runLauncher),
+    // Several named launchers (run-launchers-config.ts); absent unless written.
+    runLaunchers: buildRunLaunchersSchema(z).optional(),
     computeLogs: component(DEFAULT_COMPONENTS.computeLogs),
     runMonitoring,
     runWorker,

@@ -1,4 +1,5 @@
 import type { ComponentConfig } from './component-config.js';
+import type { RunLaunchersConfig } from './run-launchers-config.js';
 
 // Types only, apart from the validator and the loader, so that every module can name them without
 // an import cycle or loading anything at run time.
@@ -34,7 +35,10 @@ export interface RunRetriesSettings {
 export interface InstanceConfig {
   readonly storage: ComponentConfig;
   readonly runCoordinator: ComponentConfig;
+  /** The default launcher's component; with `runLaunchers`, the one it names as default. */
   readonly runLauncher: ComponentConfig;
+  /** Named launchers, when runyard.yaml gives `runLaunchers` (see namedLaunchers()). */
+  readonly runLaunchers?: RunLaunchersConfig;
   readonly computeLogs: ComponentConfig;
   readonly runMonitoring: RunMonitoringSettings;
   readonly runWorker: RunWorkerSettings;

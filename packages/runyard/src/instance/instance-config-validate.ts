@@ -6,6 +6,12 @@ import { checkEnvRefs, isEnvRef } from './env-ref.js';
 import { COMPONENT_KEYS } from './instance-config-defaults.js';
 import { buildInstanceConfigSchema, type InstanceConfigSchema } from './instance-config-schema.js';
 import type { InstanceConfig } from './instance-config-types.js';
+import {
+  launcherComponent,
+  launcherLimitIssues,
+  runLaunchersInputIssues,
+  runLaunchersIssues,
+} from './run-launchers-config.js';
 
 /**
  * The instance config's validator. Nothing here loads zod until some config is validated: Runyard
@@ -56,11 +62,21 @@ function validate(input: unknown, options: { file?: string }, schema: InstanceCo
   const normalized = withoutEmptyValues(cloneData(input ?? {}));
   const parsed = parseWithSchema(schema, normalized, '');
   // Env references are checked on the input as well, so one run reports every problem.
-  const envIssues = COMPONENT_KEYS.flatMap((key) => envRefIssues(key, normalized[key]));
+  const envIssues = [
+    ...COMPONENT_KEYS.flatMap((key) => envRefIssues(key, normalized[key])),
+    ...runLaunchersInputIssues(normalized),
+  ];
   if (!parsed.ok) throw fail([...parsed.issues, ...envIssues]);
 
-  const config = parsed.data;
+  let config = parsed.data;
   const issues: ConfigIssue[] = envIssues;
+  issues.push(...launcherLimitIssues(config));
+  if (config.runLaunchers) {
+    issues.push(...runLaunchersIssues(config.runLaunchers));
+    // `runLauncher` stays the default launcher, for everything that asks for one launcher.
+    const chosen = config.runLaunchers.launchers[config.runLaunchers.default];
+    if (chosen) config = { ...config, runLauncher: launcherComponent(chosen) };
+  }
   if (config.runMonitoring.heartbeatTimeoutSeconds <= config.runWorker.heartbeatIntervalSeconds) {
     issues.push({
       path: 'runMonitoring.heartbeatTimeoutSeconds',

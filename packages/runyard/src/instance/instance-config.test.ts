@@ -97,7 +97,7 @@ describe('loadInstanceConfig', () => {
     const { error, file } = await loadError('storage:\n  class: SqliteStorage\nbogus: 1\n');
     expect(error.message).toContain(`${file}: invalid instance config`);
     expect(error.message).toMatch(
-      /- bogus: unknown key \(valid keys: storage, runCoordinator, runLauncher, computeLogs, runMonitoring/,
+      /- bogus: unknown key \(valid keys: storage, runCoordinator, runLauncher, runLaunchers, computeLogs, runMonitoring/,
     );
     expect(error.data).toMatchObject({ file });
   });

@@ -9,6 +9,8 @@ import { InvalidConfigError, RunyardError } from '../errors.js';
 import { newRunForJob, type SubmitJobRunOptions, submitRun } from '../launch/submit-run.js';
 import type { TerminateRunOptions, TerminateRunResult } from '../launch/terminate-run.js';
 import type { ManagedRunLauncher } from '../launcher/managed-run-launcher.js';
+import type { RunLauncher } from '../launcher/run-launcher.js';
+import { RunLauncherRouter } from '../launcher/run-launcher-router.js';
 import type { NewRun, RunRecord } from '../runs/run-record.js';
 import type { Storage, StorageInfo } from '../storage/storage.js';
 import { type PreparedComponent, prepareComponent } from './component-loader.js';
@@ -18,13 +20,14 @@ import { DEFAULT_INSTANCE_CONFIG } from './instance-config-defaults.js';
 import { readInstanceConfig } from './instance-config-file.js';
 import type { InstanceConfig } from './instance-config-types.js';
 import { parseInstanceConfigAsync } from './instance-config-validate.js';
+import { namedLaunchers } from './run-launchers-config.js';
 
 // A run worker imports this module first thing, and startup time is the time from RUN_STARTING to
 // RUN_START. So what only the launching side or a config check needs (the launcher wrapper, zod,
 // the YAML parser) is imported where it is used, not up here.
 
 interface PreparedComponents {
-  readonly runLauncher: PreparedComponent<import('../launcher/run-launcher.js').RunLauncher>;
+  readonly runLaunchers: RunLauncherRouter;
   readonly runCoordinator: PreparedComponent<RunCoordinator>;
   readonly computeLogs: PreparedComponent<ComputeLogManager>;
 }
@@ -62,7 +65,10 @@ export interface InstanceInfo {
   readonly ephemeral: boolean;
   readonly storage: StorageInfo;
   readonly runCoordinator: string;
+  /** The launcher's class; with named launchers, each `name (Class)`, the default marked. */
   readonly runLauncher: string;
+  /** With named launchers (runyard.yaml `runLaunchers`): each name and its class. */
+  readonly runLaunchers?: Readonly<Record<string, string>>;
   readonly computeLogs: string;
 }
 
@@ -81,7 +87,6 @@ export class Instance {
   readonly ephemeral: boolean;
   readonly #storage: Storage;
   readonly #prepared: PreparedComponents;
-  #launcher: Promise<ManagedRunLauncher> | undefined;
   #coordinator: Promise<RunCoordinator> | undefined;
   #computeLogs: Promise<ComputeLogManager> | undefined;
   #disposing: Promise<void> | undefined;
@@ -160,10 +165,24 @@ export class Instance {
   static async #create(home: string, config: InstanceConfig, create: CreateOptions): Promise<Instance> {
     const options = { home, instanceConfig: config, trusted: create.trusted };
     const storage = await prepareComponent('storage', config.storage, options);
+    let instance: Instance | undefined;
+    // Launchers as written are trusted like the rest of the config; a run's own variable values
+    // make a config nobody has checked yet. Config from the launching process (a run worker) is
+    // checked launcher by launcher when used, not all at once.
+    const runLaunchers = await RunLauncherRouter.open(
+      namedLaunchers(config),
+      config.runLaunchers === undefined,
+      {
+        prepare: (component, key, asWritten) =>
+          prepareComponent('runLauncher', component, { ...options, key, trusted: asWritten && create.trusted }),
+        wrap: (launcher, label, name) => (instance as Instance).#wrapLauncher(launcher, label, name),
+      },
+      { lazy: create.trusted },
+    );
     // Every component is checked now (class found, config valid), so a bad launcher fails at load;
     // each is created only when first used, so read-only commands never start one.
     const prepared: PreparedComponents = {
-      runLauncher: await prepareComponent('runLauncher', config.runLauncher, options),
+      runLaunchers,
       runCoordinator: await prepareComponent('runCoordinator', config.runCoordinator, options),
       computeLogs: await prepareComponent('computeLogs', config.computeLogs, options),
     };
@@ -177,7 +196,8 @@ export class Instance {
         });
       }
     }
-    return new Instance(home, config, await storage.create(), prepared, create.ephemeral);
+    instance = new Instance(home, config, await storage.create(), prepared, create.ephemeral);
+    return instance;
   }
 
   get storage(): Storage {
@@ -185,21 +205,40 @@ export class Instance {
     return this.#storage;
   }
 
-  /** The instance's run launcher, wrapped so that its invariants hold whatever the implementation. */
-  launcher(): Promise<ManagedRunLauncher> {
+  /**
+   * A run launcher, wrapped so that its invariants hold whatever the implementation: the default
+   * one, or the one named in `runLaunchers`. For a run, use `launcherForRun`.
+   */
+  launcher(name?: string): Promise<ManagedRunLauncher> {
     this.#assertOpen();
-    this.#launcher ??= (async () => {
-      const { ManagedRunLauncher } = await import('../launcher/managed-run-launcher.js');
-      const launcher = await this.#prepared.runLauncher.create();
-      return new ManagedRunLauncher(launcher, {
-        name: this.config.runLauncher.class,
-        storage: this.storage,
-        home: this.home,
-        computeLogs: await this.computeLogs(),
-        serializedInstance: () => this.serialize(),
-      });
-    })();
-    return this.#launcher;
+    return this.#prepared.runLaunchers.launcher(name);
+  }
+
+  /**
+   * The launcher the run was launched with (recorded in its `runyard/launcher` tag), built with the
+   * variables it recorded; LauncherNotConfiguredError when runyard.yaml no longer names it.
+   */
+  launcherForRun(run: Pick<RunRecord, 'runId' | 'tags'>): Promise<ManagedRunLauncher> {
+    this.#assertOpen();
+    return this.#prepared.runLaunchers.forRun(run);
+  }
+
+  /** The named launchers and the routing between them. */
+  get runLaunchers(): RunLauncherRouter {
+    this.#assertOpen();
+    return this.#prepared.runLaunchers;
+  }
+
+  async #wrapLauncher(launcher: RunLauncher, label: string, name: string): Promise<ManagedRunLauncher> {
+    const { ManagedRunLauncher } = await import('../launcher/managed-run-launcher.js');
+    return new ManagedRunLauncher(launcher, {
+      name: label,
+      launcherName: name,
+      storage: this.storage,
+      home: this.home,
+      computeLogs: await this.computeLogs(),
+      serializedInstance: () => this.serialize(),
+    });
   }
 
   coordinator(): Promise<RunCoordinator> {
@@ -213,7 +252,7 @@ export class Instance {
     // Wrapped so a launcher whose workers run elsewhere (pods, containers) serves their output too.
     this.#computeLogs ??= this.#prepared.computeLogs
       .create()
-      .then((base) => new LauncherComputeLogManager(base, this.storage, () => this.launcher()));
+      .then((base) => new LauncherComputeLogManager(base, this.storage, (run) => this.launcherForRun(run)));
     return this.#computeLogs;
   }
 
@@ -224,21 +263,22 @@ export class Instance {
 
   /** Creates the run and hands it to the run coordinator, which launches it now or queues it. */
   async submitRun(newRun: NewRun): Promise<RunRecord> {
-    // Per-run launcher overrides (e.g. `runyard/docker`) are checked before the run row exists.
-    await (await this.launcher()).checkRunTags({ jobName: newRun.jobName, tags: newRun.tags ?? {} });
-    return submitRun(this.storage, await this.coordinator(), (runId) => this.launchRun(runId), newRun);
+    // The launcher is chosen and checked (allow-list, variables, per-run override tags such as
+    // `runyard/docker`) before the run row exists; the run records the choice in its tags.
+    const routed = await this.runLaunchers.route(newRun);
+    return submitRun(this.storage, await this.coordinator(), (runId) => this.launchRun(runId), routed);
   }
 
   /** NOT_STARTED|QUEUED → STARTING, then the run launcher starts a worker. */
   async launchRun(runId: string): Promise<RunRecord> {
     const { launchRun } = await import('../launch/launch-run.js');
-    return launchRun(this.storage, await this.launcher(), runId);
+    return launchRun(this.storage, (run) => this.launcherForRun(run), runId);
   }
 
   /** Stops the run: CANCELING, SIGTERM (or equivalent), grace period, kill; see launch/terminate-run.ts. */
   async terminateRun(runId: string, options: TerminateRunOptions = {}): Promise<TerminateRunResult> {
     const { terminateRun } = await import('../launch/terminate-run.js');
-    return terminateRun(this.storage, await this.launcher(), runId, options);
+    return terminateRun(this.storage, (run) => this.launcherForRun(run), runId, options);
   }
 
   /** The runyard.yaml the config came from; null for defaults, config given in code, or ephemeral. */
@@ -273,9 +313,19 @@ export class Instance {
       ephemeral: this.ephemeral,
       storage: await this.storage.info(),
       runCoordinator: this.config.runCoordinator.class,
-      runLauncher: this.config.runLauncher.class,
+      ...this.#launchersInfo(),
       computeLogs: this.config.computeLogs.class,
     };
+  }
+
+  #launchersInfo(): Pick<InstanceInfo, 'runLauncher' | 'runLaunchers'> {
+    const named = this.config.runLaunchers;
+    if (!named) return { runLauncher: this.config.runLauncher.class };
+    const classes = Object.fromEntries(Object.entries(named.launchers).map(([name, l]) => [name, l.class]));
+    const described = Object.entries(classes).map(
+      ([name, className]) => `${name} (${className}${name === named.default ? ', default' : ''})`,
+    );
+    return { runLauncher: described.join(', '), runLaunchers: classes };
   }
 
   /** Idempotent: every call waits for the same shutdown. */
@@ -285,8 +335,7 @@ export class Instance {
   }
 
   async #dispose(): Promise<void> {
-    const launcher = await this.#launcher?.catch(() => undefined);
-    await launcher?.dispose();
+    await this.#prepared.runLaunchers.dispose();
     const coordinator = await this.#coordinator?.catch(() => undefined);
     await coordinator?.dispose?.();
     await this.#storage.dispose();

@@ -1,4 +1,5 @@
 import type { RunCoordinator } from '../coordinator/run-coordinator.js';
+import { codeLocationDefaultLauncher } from '../definitions/definitions.js';
 import type { JobDefinition } from '../definitions/job.js';
 import { validateTags } from '../definitions/job.js';
 import { type RunConfig, validateRunConfig } from '../engine/run-config.js';
@@ -20,7 +21,13 @@ export interface SubmitJobRunOptions {
 /** Checks config and tags against the job, before any run exists: bad input creates nothing. */
 export function newRunForJob(options: SubmitJobRunOptions): NewRun {
   const { runConfig } = validateRunConfig(options.job, options.runConfig ?? {});
-  const tags = { ...options.job.tags, ...validateTags(`run of job '${options.job.name}'`, options.tags ?? {}) };
+  // Launcher routing by precedence: code location default < job tag < run tag (launcher-routing.ts).
+  const fromLocation = codeLocationDefaultLauncher(options.job);
+  const tags = {
+    ...(fromLocation === undefined ? {} : { 'runyard/launcher': fromLocation }),
+    ...options.job.tags,
+    ...validateTags(`run of job '${options.job.name}'`, options.tags ?? {}),
+  };
   return {
     ...(options.runId ? { runId: options.runId } : {}),
     jobName: options.job.name,

@@ -37,7 +37,7 @@ const MAX_RACES = 5;
  */
 export async function terminateRun(
   storage: Storage,
-  launcher: ManagedRunLauncher,
+  launcherFor: ManagedRunLauncher | ((run: RunRecord) => Promise<ManagedRunLauncher>),
   runId: string,
   options: TerminateRunOptions = {},
 ): Promise<TerminateRunResult> {
@@ -65,6 +65,16 @@ export async function terminateRun(
           message: `run ${runId} cancelled before it was launched`,
         };
       continue;
+    }
+
+    // The launcher the run was launched with, and no other: a run whose launcher runyard.yaml no
+    // longer names is refused before anything changes (forced, it is marked CANCELED all the same).
+    let launcher: ManagedRunLauncher | undefined;
+    try {
+      launcher = typeof launcherFor === 'function' ? await launcherFor(run) : launcherFor;
+    } catch (error) {
+      if (!options.force) throw error;
+      return forceCancelWithoutLauncher(storage, run, error);
     }
 
     if (run.status !== 'CANCELING') {
@@ -120,6 +130,32 @@ async function stopWorker(
     changed: true,
     escalated: outcome.escalated,
     message: `run ${runId} ${after.status}: ${outcome.detail}`,
+  };
+}
+
+async function forceCancelWithoutLauncher(
+  storage: Storage,
+  run: RunRecord,
+  error: unknown,
+): Promise<TerminateRunResult> {
+  const why = error instanceof Error ? error.message : String(error);
+  const marked = await storage.runs.transition(
+    {
+      runId: run.runId,
+      type: 'RUN_CANCELED',
+      level: 'warning',
+      message: `run was terminated by force; its worker was NOT stopped: ${why}`,
+    },
+    { from: ['STARTING', 'STARTED', 'CANCELING'], statusReason: 'terminated by force; the worker was not stopped' },
+  );
+  const after = marked.applied ? marked.run : ((await storage.runs.getRun(run.runId)) as RunRecord);
+  if (after.status === 'CANCELED')
+    await endOpenSteps(storage, run.runId, 'cancelled', 'the run was terminated by force');
+  return {
+    run: after,
+    changed: marked.applied,
+    escalated: false,
+    message: `run ${run.runId} ${after.status}; its worker was not stopped: ${why}`,
   };
 }
 

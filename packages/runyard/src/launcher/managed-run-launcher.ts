@@ -18,8 +18,10 @@ import type {
 import { keepWorkerEvidence } from './worker-evidence.js';
 
 export interface ManagedRunLauncherOptions {
-  /** The launcher's class name, for messages. */
+  /** The launcher's class name, for messages (with named launchers: `launcher 'big' (DockerRunLauncher)`). */
   readonly name: string;
+  /** Its name in runyard.yaml's `runLaunchers` (`default` for the single `runLauncher`). */
+  readonly launcherName?: string;
   readonly storage: Storage;
   readonly home: string;
   readonly computeLogs: ComputeLogManager;
@@ -54,6 +56,11 @@ export class ManagedRunLauncher {
 
   get name(): string {
     return this.#options.name;
+  }
+
+  /** The name runs record in their `runyard/launcher` tag. */
+  get launcherName(): string {
+    return this.#options.launcherName ?? 'default';
   }
 
   get capabilities(): LauncherCapabilities {

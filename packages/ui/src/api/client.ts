@@ -8,6 +8,7 @@ import type {
   DaemonStatus,
   InstanceInfo,
   Job,
+  JobLaunchers,
   LaunchRequest,
   Run,
   RunCounts,
@@ -97,6 +98,8 @@ export const api = {
 
   jobs: (signal?: AbortSignal) => getJson<{ codeLocation: string | null; jobs: Job[] }>('/api/jobs', signal),
   job: (name: string, signal?: AbortSignal) => getJson<Job>(`/api/jobs/${enc(name)}`, signal),
+  jobLaunchers: (name: string, signal?: AbortSignal) =>
+    getJson<JobLaunchers>(`/api/jobs/${enc(name)}/launchers`, signal),
 
   runs(filters: RunFilters, opts: { limit: number; cursor?: string | null }, signal?: AbortSignal) {
     const q = runFilterParams(filters);

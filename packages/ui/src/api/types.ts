@@ -176,3 +176,29 @@ export interface LaunchRequest {
   runConfig?: unknown;
   tags?: Record<string, string>;
 }
+
+/** A variable a named launcher declares (runyard.yaml `runLaunchers.launchers.<name>.variables`). */
+export interface LauncherVariable {
+  type: 'string' | 'number' | 'boolean';
+  default: string | number | boolean;
+  allowed?: Array<string | number | boolean>;
+  min?: number;
+  max?: number;
+  description?: string;
+}
+
+/** One launcher a job may use. */
+export interface LauncherChoice {
+  name: string;
+  class: string;
+  isDefault: boolean;
+  variables: Record<string, LauncherVariable>;
+}
+
+/** GET /api/jobs/:name/launchers */
+export interface JobLaunchers {
+  /** Where a run of the job goes unless it picks another. */
+  default: string;
+  defaultFrom: 'instance' | 'codeLocation' | 'job';
+  launchers: LauncherChoice[];
+}

@@ -4,6 +4,7 @@ import type { InstanceInfo } from '../api/types';
 // runyard.yaml with defaults) that are not listed here are shown after them.
 const SECTIONS: [string, string][] = [
   ['runLauncher', 'Run launcher'],
+  ['runLaunchers', 'Run launchers'],
   ['runCoordinator', 'Run coordinator'],
   ['storage', 'Storage'],
   ['computeLogs', 'Compute logs'],

@@ -2,11 +2,13 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client';
 import type { ConfigIssue, Job } from '../api/types';
 import { Empty, ErrorBanner, Loading } from '../components/Feedback';
+import { LauncherPicker } from '../components/LauncherPicker';
 import { TagsEditor } from '../components/TagsEditor';
 import { YamlEditor } from '../components/YamlEditor';
 import { useApi } from '../hooks/use-api';
 import { useDebounced } from '../hooks/use-debounced';
 import { formatIssuePath, issuesByLine, sortIssues } from '../lib/config-issues';
+import { type LauncherSelection, launcherTags } from '../lib/launcher-tags';
 import { nextRowId, type TagRow, tagsFromRows } from '../lib/tags';
 import { navigate, useLocation } from '../router/router';
 
@@ -75,7 +77,14 @@ function LaunchForm({ job }: { job: Job }) {
   const [validation, setValidation] = useState<Validation>({ state: 'idle' });
   const [launching, setLaunching] = useState(false);
   const [launchError, setLaunchError] = useState<Error | null>(null);
-  const tagResult = useMemo(() => tagsFromRows(rows), [rows]);
+  const launchers = useApi((signal) => api.jobLaunchers(job.name, signal), [job.name]);
+  const [launcher, setLauncher] = useState<LauncherSelection>({ launcher: null, vars: {} });
+  const launcherResult = useMemo(() => launcherTags(launchers.data, launcher), [launchers.data, launcher]);
+  // The launcher's tags go with the typed ones; a tag typed by hand wins.
+  const tagResult = useMemo(() => {
+    const typed = tagsFromRows(rows);
+    return { ...typed, tags: { ...launcherResult.tags, ...typed.tags } };
+  }, [rows, launcherResult]);
   const tagsKey = JSON.stringify(tagResult.tags);
 
   // Validate what the user typed once they pause; the newest answer wins.
@@ -102,7 +111,11 @@ function LaunchForm({ job }: { job: Job }) {
   const issues = validation.state === 'done' ? sortIssues(validation.issues) : [];
   const marks = useMemo(() => issuesByLine(issues, yaml.split('\n').length), [issues, yaml]);
   const invalid = validation.state === 'done' && !validation.valid;
-  const canLaunch = !launching && tagResult.errors.size === 0 && !(invalid && !stale);
+  const canLaunch =
+    !launching &&
+    tagResult.errors.size === 0 &&
+    Object.keys(launcherResult.errors).length === 0 &&
+    !(invalid && !stale);
 
   const launch = async () => {
     setLaunching(true);
@@ -169,6 +182,19 @@ function LaunchForm({ job }: { job: Job }) {
             </div>
           )}
         </div>
+        {launchers.data &&
+          (launchers.data.launchers.length > 1 ||
+            launchers.data.launchers.some((l) => Object.keys(l.variables).length > 0)) && (
+            <div className="card">
+              <h2>Launcher</h2>
+              <LauncherPicker
+                info={launchers.data}
+                selection={launcher}
+                errors={launcherResult.errors}
+                onChange={setLauncher}
+              />
+            </div>
+          )}
         <div className="card">
           <h2>Tags</h2>
           <TagsEditor rows={rows} errors={tagResult.errors} onChange={setRows} />

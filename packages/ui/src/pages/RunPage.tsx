@@ -101,6 +101,12 @@ function RunView({
           </span>
         </Meta>
         <Meta label="Origin">{run.origin?.source ?? '–'}</Meta>
+        <Meta label="Launcher">
+          <span className="mono" data-testid="run-launcher" title="The launcher the run was launched with">
+            {run.tags['runyard/launcher'] ?? '–'}
+            {typeof run.worker?.launcher === 'string' ? ` (${run.worker.launcher})` : ''}
+          </span>
+        </Meta>
         {run.parentRunId && (
           <Meta label="Retry of">
             <Link to={`/runs/${run.parentRunId}`} className="mono">

@@ -153,6 +153,7 @@ export function RunsPage() {
               <th>Run</th>
               <th>Job</th>
               <th>Status</th>
+              <th>Launcher</th>
               <th>Created</th>
               <th>Duration</th>
               <th>Tags</th>
@@ -176,6 +177,9 @@ export function RunsPage() {
                       {r.statusReason}
                     </div>
                   )}
+                </td>
+                <td className="mono small" data-testid="run-row-launcher">
+                  {r.tags['runyard/launcher'] ?? '–'}
                 </td>
                 <td className="nowrap">{formatDateTime(r.createdAt)}</td>
                 <td className="nowrap mono">{r.startTime ? formatDuration((r.endTime ?? now) - r.startTime) : '–'}</td>

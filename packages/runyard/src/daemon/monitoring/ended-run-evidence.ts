@@ -16,7 +16,7 @@ export class EndedRunEvidence {
 
   async afterPoll(
     storage: Storage,
-    launcher: ManagedRunLauncher,
+    launcherFor: (run: RunRecord) => Promise<ManagedRunLauncher>,
     inProgress: readonly RunRecord[],
     log: (message: string) => void,
   ): Promise<void> {
@@ -26,6 +26,9 @@ export class EndedRunEvidence {
     for (const runId of ended) {
       const run = await storage.runs.getRun(runId);
       if (!run?.worker || isInProcessRun(run) || !run.endTime) continue;
+      // A launcher removed from runyard.yaml since cannot be read: monitoring has said so already.
+      const launcher = await launcherFor(run).catch(() => undefined);
+      if (!launcher) continue;
       const kept = await launcher.keepEvidence(run, `after the run ended (${run.status})`);
       if (kept) log(`run ${runId}: kept its worker's output`);
     }

@@ -53,7 +53,12 @@ export type MonitoringAction =
       readonly maxRuntimeSeconds: number;
     }
   /** Something to tell people once per run, without acting (a tag that cannot be understood). */
-  | { readonly kind: 'report'; readonly monitoring: 'max_runtime_invalid'; readonly message: string };
+  | {
+      readonly kind: 'report';
+      /** `launcher_not_configured`: the run's launcher is no longer in runyard.yaml. */
+      readonly monitoring: 'max_runtime_invalid' | 'launcher_not_configured';
+      readonly message: string;
+    };
 
 export type MonitoringRule = MonitoringAction['monitoring'];
 

@@ -114,6 +114,48 @@ describe('MonitoringDaemon, against a fake launcher and in-memory storage', () =
   const get = async (runId: string) => (await instance.storage.runs.getRun(runId)) as RunRecord;
   const events = (runId: string) => instance.storage.events.getEvents(runId);
 
+  it('asks each launcher about its own runs only, one batch per launcher, and reports a run whose launcher is gone', async () => {
+    const other = new FakeLauncher();
+    const otherManaged = new ManagedRunLauncher(other, {
+      name: 'OtherLauncher',
+      storage: instance.storage,
+      home: instance.home,
+      computeLogs: await instance.computeLogs(),
+      serializedInstance: () => '{}',
+    });
+    const asked: Record<string, string[]> = { a: [], b: [] };
+    fake.beforeHealth = async (run) => void asked.a?.push(run.runId);
+    other.beforeHealth = async (run) => void asked.b?.push(run.runId);
+    const onA = await launchedRun('STARTED', { 'runyard/launcher': 'a' });
+    const onB = await launchedRun('STARTED', { 'runyard/launcher': 'b' });
+    const gone = await launchedRun('STARTED', { 'runyard/launcher': 'removed' });
+    other.health.set('w1', { status: 'FAILED', exitCode: 137, reason: 'killed on b' });
+    const { LauncherNotConfiguredError } = await import('../../launcher/run-launcher-router.js');
+    const target: MonitoredInstance = {
+      storage: instance.storage,
+      config: { runMonitoring: DEFAULT_RUN_MONITORING },
+      launcher: async () => managed,
+      launcherForRun: async (run) => {
+        const name = run.tags['runyard/launcher'];
+        if (name === 'a') return managed;
+        if (name === 'b') return otherManaged;
+        throw new LauncherNotConfiguredError(run.runId, String(name), ['a', 'b']);
+      },
+      terminateRun: async () => ({}) as never,
+    };
+    now = T0 + 2_000;
+    await new MonitoringDaemon(target, { now: () => now }).runIteration(ctx());
+    expect(asked).toEqual({ a: [onA.runId], b: [onB.runId] });
+    expect((await get(onA.runId)).status).toBe('STARTED');
+    expect((await get(onB.runId)).status).toBe('FAILURE');
+    expect(other.calls).toEqual(['terminate w1 grace=0']);
+    expect(fake.calls).toEqual([]);
+    expect((await get(gone.runId)).status).toBe('STARTED');
+    const report = (await events(gone.runId)).at(-1);
+    expect(report?.data).toMatchObject({ monitoring: 'launcher_not_configured' });
+    expect(report?.message).toContain("was launched with launcher 'removed', which runyard.yaml no longer names");
+  });
+
   it('is on by default and off when runMonitoring.enabled is false; polls every pollIntervalSeconds', () => {
     const config = (enabled: boolean) => ({ runMonitoring: { ...DEFAULT_RUN_MONITORING, enabled } });
     const base = { storage: instance.storage, launcher: async () => managed, terminateRun: async () => ({}) as never };

@@ -29,7 +29,10 @@ import { checkCannotStart } from './worker-diagnosis.js';
 /** What monitoring needs of the instance; `Instance` has it, and tests can hand in less. */
 export interface MonitoredInstance {
   readonly storage: Storage;
+  /** The default launcher: what a run is monitored with when `launcherForRun` is not given. */
   launcher(): Promise<ManagedRunLauncher>;
+  /** The launcher the run was launched with (Instance: the one its `runyard/launcher` tag names). */
+  launcherForRun?(run: RunRecord): Promise<ManagedRunLauncher>;
   terminateRun(runId: string, options?: TerminateRunOptions): Promise<TerminateRunResult>;
   readonly config: { readonly runMonitoring: RunMonitoringSettings };
 }
@@ -82,7 +85,6 @@ export class MonitoringDaemon implements Daemon {
 
   async runIteration(ctx: DaemonIterationContext): Promise<void> {
     const storage = this.#instance.storage;
-    const launcher = await this.#instance.launcher();
     const started = this.#now();
     let runs: RunRecord[];
     try {
@@ -102,22 +104,43 @@ export class MonitoringDaemon implements Daemon {
     const heartbeatsTrusted =
       this.#seeingSince === undefined || started - this.#seeingSince > this.#settings.heartbeatTimeoutSeconds * 1000;
 
-    const actx: ActionContext = { storage, launcher, daemonId: ctx.daemonId, log: ctx.log };
     const failures: string[] = [];
-    await forEachLimited(runs, this.#concurrency, async (run) => {
-      if (ctx.signal.aborted) return;
-      try {
-        await this.#monitor(actx, run, heartbeatsTrusted);
-      } catch (error) {
-        this.#storageDown ||= isTransientStorageError(error);
-        const message = `run ${run.runId}: ${formatErrorChain(toErrorInfo(error))}`;
-        ctx.log(`could not monitor ${message}`);
-        failures.push(message);
-      }
-    });
+    // Runs of several launchers at once: each launcher is asked about its own runs, one batch per
+    // launcher per poll (a launcher that answers from a cache, such as a Kubernetes informer, then
+    // serves the whole batch from one list). A run whose launcher runyard.yaml no longer names is
+    // reported, never handed to another launcher.
+    const { batches, unlaunchable, broken } = await this.#batchesByLauncher(runs);
+    for (const { run, error } of broken) {
+      const message = `run ${run.runId}: its launcher could not be created: ${formatErrorChain(toErrorInfo(error))}`;
+      ctx.log(`could not monitor ${message}`);
+      failures.push(message);
+    }
+    for (const { run, error } of unlaunchable) {
+      await this.#reportOnce(run.runId, {
+        kind: 'report',
+        monitoring: 'launcher_not_configured',
+        message: `run monitoring cannot check this run: ${error.message}`,
+      }).catch((e) => failures.push(`run ${run.runId}: ${formatErrorChain(toErrorInfo(e))}`));
+    }
+    await Promise.all(
+      [...batches].map(([launcher, batch]) => {
+        const actx: ActionContext = { storage, launcher, daemonId: ctx.daemonId, log: ctx.log };
+        return forEachLimited(batch, this.#concurrency, async (run) => {
+          if (ctx.signal.aborted) return;
+          try {
+            await this.#monitor(actx, run, heartbeatsTrusted);
+          } catch (error) {
+            this.#storageDown ||= isTransientStorageError(error);
+            const message = `run ${run.runId}: ${formatErrorChain(toErrorInfo(error))}`;
+            ctx.log(`could not monitor ${message}`);
+            failures.push(message);
+          }
+        });
+      }),
+    );
 
     try {
-      await this.#evidence.afterPoll(storage, launcher, runs, ctx.log);
+      await this.#evidence.afterPoll(storage, (run) => this.#launcherFor(run), runs, ctx.log);
     } catch (error) {
       failures.push(`keeping the output of ended runs: ${formatErrorChain(toErrorInfo(error))}`);
     }
@@ -127,6 +150,37 @@ export class MonitoringDaemon implements Daemon {
     // One run's trouble never stops the others being checked; the loop records it in the heartbeat.
     if (failures.length > 0)
       throw new RunyardError(`run monitoring failed for ${failures.length} run(s): ${failures.join('; ')}`);
+  }
+
+  /** The launcher each run went to; the same launcher object for every run of one launcher. */
+  async #batchesByLauncher(runs: readonly RunRecord[]): Promise<{
+    batches: Map<ManagedRunLauncher, RunRecord[]>;
+    unlaunchable: Array<{ run: RunRecord; error: Error }>;
+    broken: Array<{ run: RunRecord; error: unknown }>;
+  }> {
+    const batches = new Map<ManagedRunLauncher, RunRecord[]>();
+    const unlaunchable: Array<{ run: RunRecord; error: Error }> = [];
+    // A launcher that cannot be created now (a plug-in that fails to load) holds up only its own runs.
+    const broken: Array<{ run: RunRecord; error: unknown }> = [];
+    for (const run of runs) {
+      let launcher: ManagedRunLauncher;
+      try {
+        launcher = await this.#launcherFor(run);
+      } catch (error) {
+        if (error instanceof RunyardError && error.userError && error.name === 'LauncherNotConfiguredError')
+          unlaunchable.push({ run, error });
+        else broken.push({ run, error });
+        continue;
+      }
+      const batch = batches.get(launcher);
+      if (batch) batch.push(run);
+      else batches.set(launcher, [run]);
+    }
+    return { batches, unlaunchable, broken };
+  }
+
+  #launcherFor(run: RunRecord): Promise<ManagedRunLauncher> {
+    return this.#instance.launcherForRun ? this.#instance.launcherForRun(run) : this.#instance.launcher();
   }
 
   /** Resolves when the max-runtime terminations this daemon started have finished (for tests and shutdown). */

@@ -10,7 +10,7 @@ import { failRun } from './monitoring-actions.js';
 /** What the watch needs of the instance; `Instance` has it. */
 export interface WatchedInstance {
   readonly storage: Storage;
-  launcher(): Promise<ManagedRunLauncher>;
+  launcherForRun(run: RunRecord): Promise<ManagedRunLauncher>;
   readonly config: { readonly runMonitoring: RunMonitoringSettings };
 }
 
@@ -53,7 +53,7 @@ export async function watchWaitedRun(
 async function checkOnce(instance: WatchedInstance, run: RunRecord, log: (line: string) => void): Promise<void> {
   if ((run.status !== 'STARTED' && run.status !== 'STARTING') || !run.worker) return;
   if (await monitoringIsAlive(instance)) return;
-  const launcher = await instance.launcher();
+  const launcher = await instance.launcherForRun(run);
   if (!launcher.capabilities.healthCheck) return;
   const health = await launcher.checkHealth(run);
   const death = workerDeath(run, {

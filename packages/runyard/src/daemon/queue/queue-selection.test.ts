@@ -41,6 +41,17 @@ describe('selectRunsToLaunch', () => {
     });
   });
 
+  it('limits runs per launcher, and says which launcher a run waits for', () => {
+    const gpu = { 'runyard/launcher': 'gpu' };
+    const queued = [run('g1', gpu), run('l1', { 'runyard/launcher': 'local' }), run('g2', gpu), run('g3', gpu)];
+    const selection = selectRunsToLaunch(queued, [run('busy', gpu)], limits({ launcherConcurrencyLimits: { gpu: 2 } }));
+    expect(ids(selection.toLaunch)).toEqual(['g1', 'l1']);
+    expect(reasons(selection)).toEqual({
+      g2: 'waiting: launcher gpu has 2 of 2 runs in progress (launcherConcurrencyLimits)',
+      g3: 'waiting: launcher gpu has 2 of 2 runs in progress (launcherConcurrencyLimits)',
+    });
+  });
+
   it('launches nothing with maxConcurrentRuns 0, and anything with -1', () => {
     const queued = [run('a'), run('b')];
     expect(selectRunsToLaunch(queued, [], limits({ maxConcurrentRuns: 0 })).toLaunch).toEqual([]);

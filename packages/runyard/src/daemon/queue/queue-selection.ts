@@ -18,7 +18,12 @@ export interface QueueLimits {
   /** -1: no limit. */
   readonly maxConcurrentRuns: number;
   readonly tagConcurrencyLimits: readonly TagConcurrencyLimit[];
+  /** Per named launcher, by its name in the run's `runyard/launcher` tag. */
+  readonly launcherConcurrencyLimits?: Readonly<Record<string, number>>;
 }
+
+/** The tag that records a run's launcher (launcher/launcher-routing.ts). */
+const LAUNCHER_TAG = 'runyard/launcher';
 
 /** What selection reads of a run. */
 export type QueueRun = Pick<RunRecord, 'runId' | 'tags' | 'createdAt'>;
@@ -98,6 +103,7 @@ export function selectRunsToLaunch<R extends QueueRun>(
 class LimitCounts {
   readonly #limits: QueueLimits;
   #total = 0;
+  readonly #perLauncher = new Map<string, number>();
   /** Per tag limit (by index): runs counted per bucket (the value, or '' when values share one count). */
   readonly #buckets: Map<string, number>[];
 
@@ -108,6 +114,8 @@ class LimitCounts {
 
   add(run: QueueRun): void {
     this.#total++;
+    const launcher = run.tags[LAUNCHER_TAG];
+    if (launcher !== undefined) this.#perLauncher.set(launcher, (this.#perLauncher.get(launcher) ?? 0) + 1);
     this.#limits.tagConcurrencyLimits.forEach((limit, i) => {
       const bucket = bucketOf(limit, run);
       if (bucket === undefined) return;
@@ -122,6 +130,15 @@ class LimitCounts {
     const max = this.#limits.maxConcurrentRuns;
     if (max !== NO_CONCURRENCY_LIMIT && this.#total >= max)
       reasons.push(`${this.#total} of ${max} runs in progress (maxConcurrentRuns)`);
+    const launcher = run.tags[LAUNCHER_TAG];
+    const launcherLimit = launcher === undefined ? undefined : this.#limits.launcherConcurrencyLimits?.[launcher];
+    if (launcher !== undefined && launcherLimit !== undefined) {
+      const count = this.#perLauncher.get(launcher) ?? 0;
+      if (count >= launcherLimit)
+        reasons.push(
+          `launcher ${launcher} has ${count} of ${launcherLimit} runs in progress (launcherConcurrencyLimits)`,
+        );
+    }
     this.#limits.tagConcurrencyLimits.forEach((limit, i) => {
       const bucket = bucketOf(limit, run);
       if (bucket === undefined) return;

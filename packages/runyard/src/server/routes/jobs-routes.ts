@@ -20,5 +20,29 @@ export function jobsRoutes(ctx: ServerContext): Hono {
     return c.json(await jobView(location.getJob(c.req.param('name'))));
   });
 
+  /**
+   * The launchers a run of the job may use (runyard.yaml `runLaunchers`, after each one's
+   * allow-list), with their variables, and the one it goes to unless the run picks another: the
+   * Launchpad's launcher and variable fields.
+   */
+  app.get('/:name/launchers', async (c) => {
+    const location = await ctx.codeLocation.get();
+    const { JobNotFoundError } = await import('../../errors.js');
+    if (!location) throw new JobNotFoundError(c.req.param('name'), [], 'this server (started without -f)');
+    const job = location.getJob(c.req.param('name'));
+    const { codeLocationDefaultLauncher } = await import('../../definitions/definitions.js');
+    const { LAUNCHER_TAG } = await import('../../launcher/launcher-routing.js');
+    const router = ctx.instance.runLaunchers;
+    const fromLocation = codeLocationDefaultLauncher(job);
+    const chosen = job.tags[LAUNCHER_TAG] ?? fromLocation ?? router.defaultName;
+    const source =
+      job.tags[LAUNCHER_TAG] !== undefined ? 'job' : fromLocation !== undefined ? 'codeLocation' : 'instance';
+    return c.json({
+      default: chosen,
+      defaultFrom: source,
+      launchers: router.choicesFor(job.name, job.tags),
+    });
+  });
+
   return app;
 }

@@ -75,8 +75,22 @@ export function runsRoutes(ctx: ServerContext): Hono {
 
   app.post('/validate', async (c) => {
     const body = await readJsonBody(c, launchBody);
-    const { issues } = await resolveLaunch(ctx, body);
-    return c.json({ valid: issues.length === 0, issues });
+    const { job, codeLocation, issues } = await resolveLaunch(ctx, body);
+    // The launcher the run would go to, its allow-list and variables, checked as submit will.
+    // (Tags merged as newRunForJob merges them; the run config is checked above, not again here.)
+    const { codeLocationDefaultLauncher } = await import('../../definitions/definitions.js');
+    const fromLocation = codeLocationDefaultLauncher(job);
+    const tags = {
+      ...(fromLocation === undefined ? {} : { 'runyard/launcher': fromLocation }),
+      ...job.tags,
+      ...(body.tags ?? {}),
+    };
+    const launcherIssues = await ctx.instance.runLaunchers.check({
+      jobName: job.name,
+      tags,
+      origin: { codeLocation, source: 'api' },
+    });
+    return c.json({ valid: issues.length + launcherIssues.length === 0, issues: [...issues, ...launcherIssues] });
   });
 
   app.post('/', async (c) => {
