@@ -6,9 +6,14 @@ export interface SelectionIssue {
   readonly message: string;
 }
 
+/** As the HTTP API lists it, beside config issues: `path` is always `selection`. */
+export interface SelectionApiIssue extends SelectionIssue {
+  readonly path: 'selection';
+}
+
 /** A selection that cannot be used: every problem found is listed, not only the first. */
 export class SelectionError extends RunyardError {
-  readonly issues: readonly SelectionIssue[];
+  readonly issues: readonly SelectionApiIssue[];
 
   /** `hint` follows the issues (e.g. the job's steps). */
   constructor(what: string, issues: readonly SelectionIssue[], hint?: string) {
@@ -16,6 +21,6 @@ export class SelectionError extends RunyardError {
       data: { issues },
       userError: true,
     });
-    this.issues = issues;
+    this.issues = issues.map((issue) => ({ path: 'selection', ...issue }));
   }
 }
