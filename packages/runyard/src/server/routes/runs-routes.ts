@@ -81,7 +81,8 @@ export function runsRoutes(ctx: ServerContext): Hono {
   app.post('/validate', async (c) => {
     const body = await readJsonBody(c, launchBody);
     const { issues, selectedSteps } = await resolveLaunch(ctx, body);
-    return c.json({ valid: issues.length === 0, issues, selectedSteps: selectedSteps ?? null });
+    // `selectedSteps` only for a selection that resolved: what the UI highlights.
+    return c.json({ valid: issues.length === 0, issues, ...(selectedSteps ? { selectedSteps } : {}) });
   });
 
   app.post('/', async (c) => {
