@@ -12,12 +12,16 @@ import { SelectionError } from './selection-error.js';
 // the others from a parent run; steps outside the selection are neither run nor reported.
 
 const ran: string[] = [];
-const extract = op({ name: 'extract', out: z.number(), run: () => (ran.push('extract'), 10) });
+const record = <T>(step: string, value: T): T => {
+  ran.push(step);
+  return value;
+};
+const extract = op({ name: 'extract', out: z.number(), run: () => record('extract', 10) });
 const double = op({
   name: 'double',
   ins: { n: z.number() },
   out: z.number(),
-  run: (_c, { n }) => (ran.push('double'), n * 2),
+  run: (_c, { n }) => record('double', n * 2),
 });
 const fail = op({
   name: 'fail',
@@ -28,7 +32,7 @@ const fail = op({
     throw new Error('boom');
   },
 });
-const report = op({ name: 'report', ins: { n: z.number() }, run: (_c, { n }) => (ran.push('report'), `got ${n}`) });
+const report = op({ name: 'report', ins: { n: z.number() }, run: (_c, { n }) => record('report', `got ${n}`) });
 const chain = job({ name: 'chain', graph: () => void report({ n: double({ n: extract() }) }) });
 const failing = job({ name: 'failing', graph: () => void report({ n: fail({ n: extract() }) }) });
 
