@@ -20,6 +20,10 @@ export class StepScheduler {
   constructor(graph: JobGraph, completed: ReadonlySet<string> = new Set(), selected?: ReadonlySet<string>) {
     this.#graph = graph;
     const outside = (key: string) => selected !== undefined && !selected.has(stepNodeName(key));
+    // A node outside the selection is provided when an earlier run holds its outputs (a mapped
+    // node's under its mapped keys, `load[a.csv]` …).
+    const provided = new Set([...completed].map(stepNodeName));
+    const satisfied = (up: string) => completed.has(up) || (outside(up) && provided.has(up));
     for (const key of graph.order) {
       if (completed.has(key)) {
         this.#state.set(key, 'success');
@@ -30,13 +34,13 @@ export class StepScheduler {
         continue;
       }
       this.#state.set(key, 'pending');
-      const missing = (graph.steps.get(key)?.upstream ?? []).find((u) => outside(u) && !completed.has(u));
+      const missing = (graph.steps.get(key)?.upstream ?? []).find((u) => outside(u) && !satisfied(u));
       // Checked at submit; this catches an output deleted since, before any step runs.
       if (missing !== undefined)
         throw new Error(
           `step '${key}' reads the output of step '${missing}', which is not selected and no earlier run provides`,
         );
-      const waiting = (graph.steps.get(key)?.upstream ?? []).filter((u) => !completed.has(u)).length;
+      const waiting = (graph.steps.get(key)?.upstream ?? []).filter((u) => !satisfied(u)).length;
       this.#waitingOn.set(key, waiting);
       if (waiting === 0) this.#ready.push(key);
     }
