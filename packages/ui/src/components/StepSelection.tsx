@@ -18,17 +18,20 @@ const SELECTION_PATHS = new Set(['selection', 'fromRun']);
  * only the selection's own issues: the run config is the caller's business. The newest answer wins.
  */
 export function useSelectionCheck(job: string, selection: string, fromRun: string): SelectionCheck {
-  const settled = useDebounced({ selection: selection.trim(), fromRun: fromRun.trim() }, 300);
+  // A string, not an object: the debounce compares by value, so re-renders do not restart it.
+  const typed = JSON.stringify([selection.trim(), fromRun.trim()]);
+  const settled = useDebounced(typed, 300);
   const [check, setCheck] = useState<SelectionCheck>({ state: 'none' });
   const seq = useRef(0);
   useEffect(() => {
     const mine = ++seq.current;
-    if (!settled.selection) {
+    const [wanted, parent] = JSON.parse(settled) as [string, string];
+    if (!wanted) {
       setCheck({ state: 'none' });
       return;
     }
     setCheck({ state: 'checking' });
-    api.validate({ job, selection: settled.selection, ...(settled.fromRun ? { fromRun: settled.fromRun } : {}) }).then(
+    api.validate({ job, selection: wanted, ...(parent ? { fromRun: parent } : {}) }).then(
       (r) => {
         if (mine !== seq.current) return;
         const issues = (r.issues ?? []).filter((i) => typeof i.path === 'string' && SELECTION_PATHS.has(i.path));
@@ -41,8 +44,7 @@ export function useSelectionCheck(job: string, selection: string, fromRun: strin
       },
     );
   }, [job, settled]);
-  const typing = selection.trim() !== settled.selection || fromRun.trim() !== settled.fromRun;
-  return typing && selection.trim() ? { state: 'checking' } : check;
+  return typed !== settled && selection.trim() ? { state: 'checking' } : check;
 }
 
 /** True when a selection was typed and is not (yet) known to be good. */
