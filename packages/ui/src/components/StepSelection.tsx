@@ -73,7 +73,7 @@ export function StepSelectionField({ steps, selection, onSelection, check, fromR
         <span className="small muted">
           Steps to run: names, <span className="mono">*</span> globs, <span className="mono">+name</span> /{' '}
           <span className="mono">name+</span> for up/downstream, <span className="mono">*name</span> /{' '}
-          <span className="mono">name*</span> for all of them, commas between. Empty: every step.
+          <span className="mono">name*</span> for all of them, commas between.{onFromRun ? ' Empty: every step.' : ''}
         </span>
         <input
           className="input mono"
