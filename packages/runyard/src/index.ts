@@ -110,7 +110,7 @@ export type {
 } from './instance/run-launchers-config.js';
 export { RunNotLaunchableError } from './launch/launch-run.js';
 export { derivedRunId, type SubmitDerivedRunResult, submitDerivedRun } from './launch/submit-derived-run.js';
-export { newRunForJob, type SubmitJobRunOptions } from './launch/submit-run.js';
+export { checkSelectedRunInputs, newRunForJob, type SubmitJobRunOptions } from './launch/submit-run.js';
 export type { TerminateRunOptions, TerminateRunResult } from './launch/terminate-run.js';
 export { BaseRunLauncher } from './launcher/base-run-launcher.js';
 export { LAUNCHER_TAG } from './launcher/launcher-routing.js';
@@ -180,6 +180,11 @@ export {
   TERMINAL_STATUSES,
   UNFINISHED_STATUSES,
 } from './runs/run-status.js';
+export { type ResolvedSelection, resolveSelection } from './selection/resolve-selection.js';
+export { SelectionError, type SelectionIssue } from './selection/selection-error.js';
+export { inputsFromOutside } from './selection/selection-inputs.js';
+export { SELECTED_STEPS_TAG, STEP_SELECTION_TAG, selectedStepsOf } from './selection/selection-tags.js';
+export { stepNodeName } from './selection/step-node.js';
 export { startUiServer, type UiServer, type UiServerOptions } from './server/index.js';
 export type { DaemonHeartbeat, DaemonStorage, Lease } from './storage/daemon-storage.js';
 export type { EventLogStorage, EventQuery, EventsStoredSubscription } from './storage/event-log-storage.js';

@@ -54,6 +54,8 @@ export function buildProgram(): Command {
     .requiredOption('-j, --job <name>', 'the job to run')
     .option('-c, --config <file>', 'run config file (YAML or JSON); repeat to merge several', collect, [])
     .option('--tag <key=value>', 'a tag for the run; repeatable', collect, [])
+    .option('--select <selection>', "run only these steps: 'name', 'load_*', '+name', 'name+', '*name', 'a,b'")
+    .option('--from-run <runId>', 'with --select: read the outputs of steps outside the selection from this run')
     .option('--json', 'print each event as a JSON line')
     .action(action(program, () => import('./commands/job-execute.js')));
 
@@ -64,6 +66,8 @@ export function buildProgram(): Command {
     .requiredOption('-j, --job <name>', 'the job to run')
     .option('-c, --config <file>', 'run config file (YAML or JSON); repeat to merge several', collect, [])
     .option('--tag <key=value>', 'a tag for the run; repeatable', collect, [])
+    .option('--select <selection>', "run only these steps: 'name', 'load_*', '+name', 'name+', '*name', 'a,b'")
+    .option('--from-run <runId>', 'with --select: read the outputs of steps outside the selection from this run')
     .option('--wait', 'follow the run until it ends; exit 0 only if it succeeds')
     .option('--json', 'print JSON (with --wait: each event as a JSON line)')
     .action(action(program, () => import('./commands/job-launch.js')));
@@ -115,6 +119,7 @@ export function buildProgram(): Command {
     .description('retry a finished run as a new run linked to it; prints the new run id')
     .argument('<runId>', 'the run id (a unique prefix is enough)')
     .option('--from-failure', 'run only what did not succeed: steps that succeeded reuse their outputs')
+    .option('--select <selection>', 'run only these steps; the outputs of the others are read from the run retried')
     .option('--json', 'print JSON')
     .action(action(program, () => import('./commands/run-retry.js')));
 

@@ -4,9 +4,15 @@ import { recordExecutionPlan } from '../events/execution-plan.js';
 import type { RunEvent } from '../events/run-event.js';
 import { endStepsWithRun } from '../events/step-end.js';
 import { Instance } from '../instance/instance.js';
+import { fromRunTags } from '../retries/retry-tags.js';
 import type { RunOrigin, RunRecord } from '../runs/run-record.js';
 import type { RunStatus } from '../runs/run-status.js';
+import { resolveSelection } from '../selection/resolve-selection.js';
+import { SelectionError } from '../selection/selection-error.js';
+import { checkSelectionInputs } from '../selection/selection-inputs.js';
+import { selectionTags } from '../selection/selection-tags.js';
 import { stderrNote } from '../util/stderr-note.js';
+import { completedStepsForRun } from '../worker/completed-steps.js';
 import { RunHeartbeat } from '../worker/heartbeat/run-heartbeat.js';
 import type { IOManager } from './io-manager.js';
 import { type RunConfig, validateRunConfig } from './run-config.js';
@@ -37,6 +43,13 @@ export interface ExecuteJobOptions {
    * execute` sets it.
    */
   readonly heartbeat?: boolean;
+  /** Run only these steps (see docs/step-selection.md); unmatched terms throw SelectionError before any run exists. */
+  readonly selection?: string;
+  /**
+   * The run that outputs of steps outside the selection are read from (through `io`); the new
+   * run is linked to it as its parent. Outputs it lacks throw SelectionError before any run exists.
+   */
+  readonly fromRun?: RunRecord;
 }
 
 export interface ExecuteJobResult {
@@ -58,16 +71,41 @@ export interface ExecuteJobResult {
  */
 export async function executeJob(job: JobDefinition, options: ExecuteJobOptions = {}): Promise<ExecuteJobResult> {
   const { runConfig } = validateRunConfig(job, options.runConfig ?? {});
-  const tags = { ...job.tags, ...validateTags(`run of job '${job.name}'`, options.tags ?? {}) };
+  const selection =
+    options.selection === undefined
+      ? undefined
+      : resolveSelection(job.graph, options.selection, `job '${job.name}': step selection`);
+  const tags = {
+    ...job.tags,
+    ...validateTags(`run of job '${job.name}'`, options.tags ?? {}),
+    ...(selection ? selectionTags(selection) : {}),
+    ...(options.fromRun && selection ? fromRunTags(options.fromRun) : {}),
+  };
   const instance = options.instance ?? (await Instance.ephemeral());
   try {
+    const selectedSteps = selection ? new Set(selection.steps) : undefined;
+    if (selectedSteps) {
+      const issues = await checkSelectionInputs({
+        jobName: job.name,
+        graph: job.graph,
+        selected: selectedSteps,
+        parent: options.fromRun,
+        storage: instance.storage,
+        io: options.io,
+      });
+      if (issues.length)
+        throw new SelectionError(`job '${job.name}': step selection '${selection?.expression}'`, issues);
+    }
+    const parent = selection ? options.fromRun : undefined;
     const created = await instance.storage.runs.createRun({
       ...(options.runId ? { runId: options.runId } : {}),
       jobName: job.name,
       runConfig,
       tags,
       origin: options.origin ?? { codeLocation: '<in-process>', source: 'api' },
+      ...(parent ? { parentRunId: parent.runId, rootRunId: parent.rootRunId ?? parent.runId } : {}),
     });
+    const completedSteps = options.io ? await completedStepsForRun(instance.storage, created, options.io) : undefined;
     const heartbeat =
       options.heartbeat && !instance.ephemeral
         ? await RunHeartbeat.start({
@@ -85,7 +123,7 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
         storage: instance.storage,
         run: created,
         job: async () => {
-          const plan = await recordExecutionPlan(instance.storage, created.runId, job);
+          const plan = await recordExecutionPlan(instance.storage, created.runId, job, selectedSteps);
           if (plan) {
             events.push(plan);
             options.onEvent?.(plan);
@@ -95,6 +133,8 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
         startFrom: ['NOT_STARTED'],
         signal: options.signal,
         io: options.io,
+        completedSteps,
+        selectedSteps,
         codeLocation: options.codeLocation ?? options.origin?.codeLocation,
         onEvent: (event) => {
           events.push(event);

@@ -28,6 +28,11 @@ export interface ExecutorContext {
    * (retry from failure), mapped to the run that holds their output. They are not run again.
    */
   readonly completedSteps?: ReadonlyMap<string, string>;
+  /**
+   * Static node names (see selection/step-node.ts) this run is limited to; absent: every step.
+   * Steps of other nodes are outside the run's plan: not run, not reported as skipped.
+   */
+  readonly selectedSteps?: ReadonlySet<string>;
 }
 
 export type ExecutionStatus = 'SUCCESS' | 'FAILURE' | 'CANCELED';

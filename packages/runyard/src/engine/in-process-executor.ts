@@ -25,7 +25,7 @@ export class InProcessExecutor implements Executor {
 
   execute(ctx: ExecutorContext): Promise<ExecutionOutcome> {
     const completed = ctx.completedSteps ?? new Map<string, string>();
-    const scheduler = new StepScheduler(ctx.job.graph, new Set(completed.keys()));
+    const scheduler = new StepScheduler(ctx.job.graph, new Set(completed.keys()), ctx.selectedSteps);
     const outputs = new Map<string, unknown>();
     let running = 0;
 

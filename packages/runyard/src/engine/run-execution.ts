@@ -34,6 +34,8 @@ export interface ExecuteRunArgs {
   readonly onEvent?: (event: RunEvent) => void;
   readonly io?: IOManager;
   readonly completedSteps?: ReadonlyMap<string, string>;
+  /** Static node names the run is limited to (its `runyard/selected_steps` tag); absent: every step. */
+  readonly selectedSteps?: ReadonlySet<string>;
   /** Where the job was loaded from; needed by executors that run steps in other processes. */
   readonly codeLocation?: string;
   /** Overrides the executor the job asks for. */
@@ -131,6 +133,7 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
       signal: args.signal ?? new AbortController().signal,
       io: args.io,
       completedSteps: args.completedSteps,
+      selectedSteps: args.selectedSteps,
     });
     await writer.flush();
   } catch (error) {

@@ -1,6 +1,8 @@
 import type { JobGraph } from '../definitions/job-graph.js';
+import { stepNodeName } from '../selection/step-node.js';
 
-type StepState = 'pending' | 'running' | 'success' | 'failed' | 'skipped';
+// `outside`: not selected for this run (see selection/); never run, never reported as skipped.
+type StepState = 'pending' | 'running' | 'success' | 'failed' | 'skipped' | 'outside';
 
 /**
  * The bookkeeping every executor shares: which steps are ready, which are done, and which must
@@ -14,18 +16,39 @@ export class StepScheduler {
   readonly failed: string[] = [];
   readonly skipped: string[] = [];
 
-  constructor(graph: JobGraph, completed: ReadonlySet<string> = new Set()) {
+  /** `selected`: static node names this run is limited to; steps of other nodes are outside its plan. */
+  constructor(graph: JobGraph, completed: ReadonlySet<string> = new Set(), selected?: ReadonlySet<string>) {
     this.#graph = graph;
+    const outside = (key: string) => selected !== undefined && !selected.has(stepNodeName(key));
+    // A node outside the selection is provided when an earlier run holds its outputs (a mapped
+    // node's under its mapped keys, `load[a.csv]` …).
+    const provided = new Set([...completed].map(stepNodeName));
+    const satisfied = (up: string) => completed.has(up) || (outside(up) && provided.has(up));
     for (const key of graph.order) {
       if (completed.has(key)) {
         this.#state.set(key, 'success');
         continue;
       }
+      if (outside(key)) {
+        this.#state.set(key, 'outside');
+        continue;
+      }
       this.#state.set(key, 'pending');
-      const waiting = (graph.steps.get(key)?.upstream ?? []).filter((u) => !completed.has(u)).length;
+      const missing = (graph.steps.get(key)?.upstream ?? []).find((u) => outside(u) && !satisfied(u));
+      // Checked at submit; this catches an output deleted since, before any step runs.
+      if (missing !== undefined)
+        throw new Error(
+          `step '${key}' reads the output of step '${missing}', which is not selected and no earlier run provides`,
+        );
+      const waiting = (graph.steps.get(key)?.upstream ?? []).filter((u) => !satisfied(u)).length;
       this.#waitingOn.set(key, waiting);
       if (waiting === 0) this.#ready.push(key);
     }
+  }
+
+  /** False for a step outside the run's selection. */
+  inPlan(key: string): boolean {
+    return this.#state.get(key) !== 'outside';
   }
 
   /** The next ready step, in plan order, marked running. */

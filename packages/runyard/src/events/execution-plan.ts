@@ -1,4 +1,5 @@
 import type { JobDefinition } from '../definitions/job.js';
+import { stepNodeName } from '../selection/step-node.js';
 import type { Storage } from '../storage/storage.js';
 import type { RunEvent } from './run-event.js';
 import { EXECUTION_PLAN_DATA_KEY } from './step-stats.js';
@@ -12,8 +13,10 @@ export async function recordExecutionPlan(
   storage: Storage,
   runId: string,
   job: JobDefinition,
+  /** Static node names the run is limited to: the steps outside are not in its plan. */
+  selected?: ReadonlySet<string>,
 ): Promise<RunEvent | undefined> {
-  const steps = [...job.graph.steps.keys()];
+  const steps = [...job.graph.steps.keys()].filter((key) => !selected || selected.has(stepNodeName(key)));
   try {
     const [event] = await storage.events.appendEvents([
       {

@@ -3,7 +3,11 @@ import { codeLocationDefaultLauncher } from '../definitions/definitions.js';
 import type { JobDefinition } from '../definitions/job.js';
 import { validateTags } from '../definitions/job.js';
 import { type RunConfig, validateRunConfig } from '../engine/run-config.js';
+import type { Instance } from '../instance/instance.js';
 import type { NewRun, RunOrigin, RunRecord } from '../runs/run-record.js';
+import { resolveSelection } from '../selection/resolve-selection.js';
+import { SelectionError } from '../selection/selection-error.js';
+import { STEP_SELECTION_TAG, selectedStepsOf, selectionTags } from '../selection/selection-tags.js';
 import type { Storage } from '../storage/storage.js';
 
 export interface SubmitJobRunOptions {
@@ -16,17 +20,27 @@ export interface SubmitJobRunOptions {
   readonly runId?: string;
   readonly parentRunId?: string;
   readonly rootRunId?: string;
+  /**
+   * Run only these steps (`load*`, `+report`, …; see docs/step-selection.md). Resolved against the
+   * job here, so an unmatched term is refused before any run exists; the run's tags record it.
+   */
+  readonly selection?: string;
 }
 
 /** Checks config and tags against the job, before any run exists: bad input creates nothing. */
 export function newRunForJob(options: SubmitJobRunOptions): NewRun {
   const { runConfig } = validateRunConfig(options.job, options.runConfig ?? {});
+  const selection =
+    options.selection === undefined
+      ? undefined
+      : resolveSelection(options.job.graph, options.selection, `job '${options.job.name}': step selection`);
   // Launcher routing by precedence: code location default < job tag < run tag (launcher-routing.ts).
   const fromLocation = codeLocationDefaultLauncher(options.job);
   const tags = {
     ...(fromLocation === undefined ? {} : { 'runyard/launcher': fromLocation }),
     ...options.job.tags,
     ...validateTags(`run of job '${options.job.name}'`, options.tags ?? {}),
+    ...(selection ? selectionTags(selection) : {}),
   };
   return {
     ...(options.runId ? { runId: options.runId } : {}),
@@ -37,6 +51,32 @@ export function newRunForJob(options: SubmitJobRunOptions): NewRun {
     ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
     ...(options.rootRunId ? { rootRunId: options.rootRunId } : {}),
   };
+}
+
+/**
+ * For a run of selected steps: refuses it (SelectionError, nothing written) when an output it
+ * reads from outside the selection is not in `parent`, the run it reads them from.
+ */
+export async function checkSelectedRunInputs(
+  instance: Instance,
+  job: JobDefinition,
+  newRun: NewRun,
+  parent: RunRecord | undefined,
+): Promise<void> {
+  const selected = selectedStepsOf({ tags: newRun.tags ?? {} });
+  if (!selected) return;
+  const { checkSelectionInputs } = await import('../selection/selection-inputs.js');
+  const { createRunIOManager } = await import('../worker/run-io-manager.js');
+  const issues = await checkSelectionInputs({
+    jobName: job.name,
+    graph: job.graph,
+    selected,
+    parent,
+    storage: instance.storage,
+    io: createRunIOManager(instance),
+  });
+  if (issues.length)
+    throw new SelectionError(`job '${job.name}': step selection '${newRun.tags?.[STEP_SELECTION_TAG]}'`, issues);
 }
 
 /** Creates the run (NOT_STARTED) and hands it to the coordinator, which launches or queues it. */

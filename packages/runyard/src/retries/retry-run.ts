@@ -2,7 +2,7 @@ import type { CodeLocation } from '../code-location/load-code-location.js';
 import { RunyardError } from '../errors.js';
 import type { Instance } from '../instance/instance.js';
 import { derivedRunId, submitDerivedRun } from '../launch/submit-derived-run.js';
-import { newRunForJob } from '../launch/submit-run.js';
+import { checkSelectedRunInputs, newRunForJob } from '../launch/submit-run.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { isTerminalStatus } from '../runs/run-status.js';
 import {
@@ -12,6 +12,7 @@ import {
   type RetryStrategy,
   ROOT_RUN_ID_TAG,
   retryNumberOf,
+  SELECTION_REEXECUTION,
 } from './retry-tags.js';
 
 export interface RetryRunOptions {
@@ -23,6 +24,11 @@ export interface RetryRunOptions {
    * it the retry gets a new random id: what someone asking by hand wants.
    */
   readonly derivedId?: boolean;
+  /**
+   * Re-execute only these steps (see docs/step-selection.md), reading the outputs of the others
+   * from the parent. Replaces a selection the parent had; without it, a parent's selection is kept.
+   */
+  readonly selection?: string;
   /** Who asked: the run's origin source. Default `retry`. */
   readonly source?: string;
   /** Default: `loadCodeLocation` from the current directory. */
@@ -89,11 +95,15 @@ export async function retryRun(
       [PARENT_RUN_ID_TAG]: parent.runId,
       [ROOT_RUN_ID_TAG]: rootRunId,
       [RETRY_NUMBER_TAG]: String(retryNumberOf(parent) + 1),
-      [REEXECUTION_TAG]: options.strategy,
+      [REEXECUTION_TAG]:
+        options.selection !== undefined && options.strategy === 'all-steps' ? SELECTION_REEXECUTION : options.strategy,
     },
     parentRunId: parent.runId,
     rootRunId,
+    selection: options.selection,
   });
+  // Selected steps read the others' outputs from the parent: each must exist before the retry does.
+  await checkSelectedRunInputs(instance, job, newRun, parent);
   if (!options.derivedId) return { run: await instance.submitRun(newRun), created: true };
   return submitDerivedRun(instance, { ...newRun, runId: automaticRetryRunId(parent) });
 }

@@ -1,4 +1,5 @@
 import type { RunRecord } from '../runs/run-record.js';
+import { SELECTED_STEPS_TAG } from '../selection/selection-tags.js';
 
 /** Job or run tag: how many times the retry daemon retries a failed run (default: the instance's `runRetries.maxRetries`). */
 export const MAX_RETRIES_TAG = 'runyard/max_retries';
@@ -19,6 +20,8 @@ export const RETRY_NUMBER_TAG = 'runyard/retry_number';
  * RETRY_STRATEGY_TAG, which is the policy for retrying this run in turn.
  */
 export const REEXECUTION_TAG = 'runyard/reexecution';
+/** REEXECUTION_TAG's value on a run of selected steps that reads the others from its parent. */
+export const SELECTION_REEXECUTION = 'selection';
 
 export type RetryStrategy = 'from-failure' | 'all-steps';
 
@@ -34,7 +37,25 @@ export function retryNumberOf(run: RunRecord): number {
   return Number.isSafeInteger(value) && value > 0 ? value : 0;
 }
 
-/** True when the run is a retry that reuses the outputs of the steps that succeeded before. */
+/**
+ * True when the run reads outputs from its parent: a retry from failure (the steps that succeeded
+ * before), or a run of selected steps (the steps outside the selection).
+ */
 export function reusesParentOutputs(run: RunRecord): boolean {
-  return run.parentRunId !== undefined && run.tags[REEXECUTION_TAG] === 'from-failure';
+  return (
+    run.parentRunId !== undefined &&
+    (run.tags[REEXECUTION_TAG] === 'from-failure' || run.tags[SELECTED_STEPS_TAG] !== undefined)
+  );
+}
+
+/**
+ * Tags of a run of selected steps that reads the other steps' outputs from `parent`
+ * (`job launch --select … --from-run <id>`): linked like a retry, without a retry number.
+ */
+export function fromRunTags(parent: RunRecord): Record<string, string> {
+  return {
+    [PARENT_RUN_ID_TAG]: parent.runId,
+    [ROOT_RUN_ID_TAG]: parent.rootRunId ?? parent.runId,
+    [REEXECUTION_TAG]: SELECTION_REEXECUTION,
+  };
 }

@@ -20,7 +20,7 @@ afterEach(async () => {
 async function runWith(
   runId: string,
   succeeded: string[],
-  link: { parent?: RunRecord; reexecution?: string } = {},
+  link: { parent?: RunRecord; reexecution?: string; selected?: string } = {},
   lost: string[] = [],
 ): Promise<RunRecord> {
   const run = await storage.runs.createRun({
@@ -28,7 +28,10 @@ async function runWith(
     jobName: 'j',
     origin: ORIGIN,
     ...(link.parent ? { parentRunId: link.parent.runId, rootRunId: link.parent.rootRunId ?? link.parent.runId } : {}),
-    tags: link.reexecution ? { 'runyard/reexecution': link.reexecution } : {},
+    tags: {
+      ...(link.reexecution ? { 'runyard/reexecution': link.reexecution } : {}),
+      ...(link.selected !== undefined ? { 'runyard/selected_steps': link.selected } : {}),
+    },
   });
   for (const step of succeeded) {
     await storage.events.appendEvents([{ runId, type: 'STEP_SUCCESS', stepKey: step }]);
@@ -98,5 +101,33 @@ describe('completedStepsForRun', () => {
     const retry = await runWith('orphan', [], { parent, reexecution: 'from-failure' });
     await storage.runs.deleteRun('gone');
     expect(await completedStepsForRun(storage, retry, io)).toEqual(new Map());
+  });
+
+  it('gives a run of selected steps what its parent has for the steps outside the selection, mapped ones too', async () => {
+    const parent = await runWith('p', ['extract', 'load[a.csv]', 'load[b.csv]', 'report']);
+    const child = await runWith('c', ['report'], { parent, reexecution: 'selection', selected: 'report' });
+    expect(await completedStepsForRun(storage, child, io)).toEqual(
+      new Map([
+        ['extract', 'p'],
+        ['load[a.csv]', 'p'],
+        ['load[b.csv]', 'p'],
+      ]),
+    );
+    // Resumed, it adds its own; through it, a later selection sees the newest of each.
+    expect(await completedStepsForRun(storage, child, io, { resume: true })).toEqual(
+      new Map([
+        ['extract', 'p'],
+        ['load[a.csv]', 'p'],
+        ['load[b.csv]', 'p'],
+        ['report', 'c'],
+      ]),
+    );
+    const grandchild = await runWith('g', [], { parent: child, reexecution: 'selection', selected: 'load' });
+    expect(await completedStepsForRun(storage, grandchild, io)).toEqual(
+      new Map([
+        ['extract', 'p'],
+        ['report', 'c'],
+      ]),
+    );
   });
 });

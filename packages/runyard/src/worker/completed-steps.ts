@@ -1,7 +1,9 @@
 import type { IOManager } from '../engine/io-manager.js';
 import type { RunEvent } from '../events/run-event.js';
-import { reusesParentOutputs } from '../retries/retry-tags.js';
+import { REEXECUTION_TAG, reusesParentOutputs } from '../retries/retry-tags.js';
 import type { RunRecord } from '../runs/run-record.js';
+import { selectedStepsOf } from '../selection/selection-tags.js';
+import { stepNodeName } from '../selection/step-node.js';
 import type { Storage } from '../storage/storage.js';
 
 /**
@@ -25,6 +27,8 @@ export async function completedStepsFromEvents(
  * The steps a run's worker need not run, each mapped to the run that holds its output:
  * - a retry from failure (`runyard/reexecution: from-failure`) inherits what its parent
  *   completed, and through a parent that was itself such a retry, what that one reused, and so on;
+ * - a run limited to a selection of steps (`runyard/selected_steps`) with a parent inherits what
+ *   the parent had for the steps outside the selection (see selection/);
  * - a resumed worker (`resume`) adds what this run completed before its worker died.
  * Only outputs that can still be loaded count; a step whose output is gone runs again.
  */
@@ -34,25 +38,40 @@ export async function completedStepsForRun(
   io: IOManager,
   options: { readonly resume?: boolean } = {},
 ): Promise<Map<string, string>> {
-  // The runs whose outputs this one may reuse, nearest first. Parents are older than their
-  // retries, so the chain ends; `seen` guards against a hand-made loop all the same.
-  const ancestors: RunRecord[] = [];
-  const seen = new Set([run.runId]);
-  for (let current = run; reusesParentOutputs(current); ) {
-    const parentId = current.parentRunId as string;
-    if (seen.has(parentId)) break;
-    const parent = await storage.runs.getRun(parentId);
-    if (!parent) break;
-    ancestors.push(parent);
+  return outputsOf(storage, run, io, Boolean(options.resume), new Set([run.runId]));
+}
+
+/**
+ * Every output a run can offer to a later run: what it inherited from its parent (by the rules
+ * above) and, when `own`, what it made itself (which wins: it is newer). Parents are older than
+ * their children, so the chain ends; `seen` guards against a hand-made loop all the same.
+ */
+export async function runOutputs(storage: Storage, run: RunRecord, io: IOManager): Promise<Map<string, string>> {
+  return outputsOf(storage, run, io, true, new Set([run.runId]));
+}
+
+async function outputsOf(
+  storage: Storage,
+  run: RunRecord,
+  io: IOManager,
+  own: boolean,
+  seen: Set<string>,
+): Promise<Map<string, string>> {
+  const outputs = new Map<string, string>();
+  const parentId = run.parentRunId;
+  if (parentId !== undefined && reusesParentOutputs(run) && !seen.has(parentId)) {
     seen.add(parentId);
-    current = parent;
+    const parent = await storage.runs.getRun(parentId);
+    if (parent) {
+      // A retry from failure takes all the parent has; a selection only what it does not run itself.
+      const selected = run.tags[REEXECUTION_TAG] === 'from-failure' ? undefined : selectedStepsOf(run);
+      for (const [step, holder] of await outputsOf(storage, parent, io, true, seen))
+        if (!selected?.has(stepNodeName(step))) outputs.set(step, holder);
+    }
   }
-  const sources = [...ancestors.reverse(), ...(options.resume ? [run] : [])];
-  const completed = new Map<string, string>();
-  // Oldest first: a step that a later run ran again is read from the later run.
-  for (const source of sources) {
-    const events = await storage.events.getEvents(source.runId, { types: ['STEP_SUCCESS'] });
-    for (const [step, holder] of await completedStepsFromEvents(source.runId, events, io)) completed.set(step, holder);
+  if (own) {
+    const events = await storage.events.getEvents(run.runId, { types: ['STEP_SUCCESS'] });
+    for (const [step, holder] of await completedStepsFromEvents(run.runId, events, io)) outputs.set(step, holder);
   }
-  return completed;
+  return outputs;
 }

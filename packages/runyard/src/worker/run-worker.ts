@@ -7,8 +7,10 @@ import { recordExecutionPlan } from '../events/execution-plan.js';
 import type { RunEvent } from '../events/run-event.js';
 import { endOpenSteps, endStepsWithRun } from '../events/step-end.js';
 import type { Instance } from '../instance/instance.js';
+import { REEXECUTION_TAG } from '../retries/retry-tags.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
+import { STEP_SELECTION_TAG, selectedStepsOf } from '../selection/selection-tags.js';
 import { stderrNote } from '../util/stderr-note.js';
 import { completedStepsForRun } from './completed-steps.js';
 import { RunHeartbeat } from './heartbeat/run-heartbeat.js';
@@ -115,6 +117,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
   try {
     const io = createRunIOManager(instance);
     const completedSteps = io ? await completedStepsForRun(storage, run, io, { resume: options.resume }) : undefined;
+    // A run of selected steps (selection/) runs only those; the others' outputs come from its parent.
+    const selectedSteps = selectedStepsOf(run);
     if (!options.resume && completedSteps?.size)
       await announceReusedSteps(instance, run, completedSteps, options.onEvent);
     const codeLocation = run.origin.codeLocation;
@@ -126,7 +130,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
       job: async () => {
         const { loadCodeLocation } = await import('../code-location/load-code-location.js');
         const job = (await loadCodeLocation(codeLocation)).getJob(run.jobName);
-        const plan = await recordExecutionPlan(storage, runId, job);
+        const plan = await recordExecutionPlan(storage, runId, job, selectedSteps);
         if (plan) options.onEvent?.(plan);
         return job;
       },
@@ -134,6 +138,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
       startFrom: ['STARTING'],
       resume: options.resume,
       completedSteps,
+      selectedSteps,
       io,
       signal: controller.signal,
       onEvent: options.onEvent,
@@ -165,11 +170,15 @@ async function announceReusedSteps(
   const steps = [...completed].map(([step, holder]) =>
     holder === run.parentRunId ? step : `${step} (from run ${holder})`,
   );
+  const message =
+    run.tags[REEXECUTION_TAG] === 'from-failure'
+      ? `retrying run ${run.parentRunId} from failure: ${completed.size} step(s) succeeded before and are not run again: ${steps.join(', ')}`
+      : `running the selected steps (${run.tags[STEP_SELECTION_TAG] ?? ''}); outputs of ${completed.size} step(s) outside the selection are available from run ${run.parentRunId}: ${steps.join(', ')}`;
   const [event] = await instance.storage.events.appendEvents([
     {
       runId: run.runId,
       type: 'ENGINE_EVENT',
-      message: `retrying run ${run.parentRunId} from failure: ${completed.size} step(s) succeeded before and are not run again: ${steps.join(', ')}`,
+      message,
       data: { parentRunId: run.parentRunId, reusedSteps: Object.fromEntries(completed) },
     },
   ]);

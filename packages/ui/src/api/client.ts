@@ -19,6 +19,7 @@ import type {
   StepSummary,
   TerminateResult,
   Tick,
+  ValidateResponse,
 } from './types';
 
 /** A non-2xx answer, carrying the `{ error: { code, message, issues } }` body when there was one. */
@@ -126,11 +127,14 @@ export const api = {
   },
 
   launch: (body: LaunchRequest) => postJson<{ run: Run }>('/api/runs', body),
-  validate: (body: LaunchRequest) => postJson<{ valid: boolean; issues: ConfigIssue[] }>('/api/runs/validate', body),
+  validate: (body: LaunchRequest) => postJson<ValidateResponse>('/api/runs/validate', body),
   terminate: (runId: string, force: boolean) =>
     postJson<{ result: TerminateResult }>(`/api/runs/${enc(runId)}/terminate`, { force }),
-  retry: (runId: string, fromFailure: boolean) =>
-    postJson<{ run: Run }>(`/api/runs/${enc(runId)}/retry`, { fromFailure }),
+  retry: (runId: string, fromFailure: boolean, selection?: string) =>
+    postJson<{ run: Run }>(`/api/runs/${enc(runId)}/retry`, {
+      fromFailure,
+      ...(selection !== undefined ? { selection } : {}),
+    }),
   async deleteRun(runId: string): Promise<void> {
     await request(`/api/runs/${enc(runId)}`, { method: 'DELETE' });
   },

@@ -126,6 +126,8 @@ export interface ConfigIssue {
   path: string | (string | number)[];
   message: string;
   line?: number;
+  /** For a step-selection issue (`path: 'selection'`): the term it is about. */
+  term?: string;
 }
 
 export interface DaemonHeartbeat {
@@ -175,6 +177,17 @@ export interface LaunchRequest {
   runConfigYaml?: string;
   runConfig?: unknown;
   tags?: Record<string, string>;
+  /** Run only these steps (docs/step-selection.md). */
+  selection?: string;
+  /** With `selection`: the run the steps outside it read their outputs from. */
+  fromRun?: string;
+}
+
+export interface ValidateResponse {
+  valid: boolean;
+  issues: ConfigIssue[];
+  /** The steps a selection picks (absent without one, or when it does not resolve). */
+  selectedSteps?: string[];
 }
 
 /** A variable a named launcher declares (runyard.yaml `runLaunchers.launchers.<name>.variables`). */

@@ -6,13 +6,25 @@ interface Props {
   confirmLabel: string;
   danger?: boolean;
   busy?: boolean;
+  /** The confirm button is off (e.g. while what it would submit is invalid). */
+  disabled?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
   testId: string;
 }
 
 /** A modal built on <dialog>, which gives focus trapping and Escape for free. */
-export function ConfirmDialog({ title, children, confirmLabel, danger, busy, onConfirm, onCancel, testId }: Props) {
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  danger,
+  busy,
+  disabled,
+  onConfirm,
+  onCancel,
+  testId,
+}: Props) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
@@ -39,7 +51,7 @@ export function ConfirmDialog({ title, children, confirmLabel, danger, busy, onC
           type="button"
           className={danger ? 'btn btn-danger' : 'btn btn-primary'}
           onClick={onConfirm}
-          disabled={busy}
+          disabled={busy || disabled}
           data-testid={`${testId}-confirm`}
         >
           {busy ? 'Working…' : confirmLabel}

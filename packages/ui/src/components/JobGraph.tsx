@@ -8,9 +8,11 @@ interface Props {
   onSelect: (key: string | null) => void;
   /** Optional status per step, to colour the boxes (e.g. on a run). */
   tones?: Record<string, string>;
+  /** The steps a step selection will run: highlighted, the others dimmed. Absent: no highlight. */
+  willRun?: ReadonlySet<string>;
 }
 
-export function JobGraph({ steps, selected, onSelect, tones }: Props) {
+export function JobGraph({ steps, selected, onSelect, tones, willRun }: Props) {
   const layout = useMemo(() => layoutJobGraph(steps), [steps]);
   return (
     <div className="graph-scroll" data-testid="job-graph">
@@ -40,7 +42,8 @@ export function JobGraph({ steps, selected, onSelect, tones }: Props) {
           <g
             key={n.key}
             transform={`translate(${n.x},${n.y})`}
-            className={`graph-node${selected === n.key ? ' selected' : ''}${tones?.[n.key] ? ` tone-${tones[n.key]}` : ''}`}
+            className={`graph-node${selected === n.key ? ' selected' : ''}${tones?.[n.key] ? ` tone-${tones[n.key]}` : ''}${willRun ? (willRun.has(n.key) ? ' will-run' : ' wont-run') : ''}`}
+            data-will-run={willRun ? String(willRun.has(n.key)) : undefined}
             onClick={() => onSelect(selected === n.key ? null : n.key)}
             onKeyDown={(ev) => {
               if (ev.key === 'Enter' || ev.key === ' ') onSelect(n.key);

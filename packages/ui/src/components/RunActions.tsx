@@ -1,11 +1,14 @@
 import { useState } from 'react';
 import { ApiError, api } from '../api/client';
 import type { Run, TerminateResult } from '../api/types';
+import { useApi } from '../hooks/use-api';
 import { canRetryFromFailure, canTerminate, isTerminal } from '../lib/run-status';
 import { navigate } from '../router/router';
 import { ConfirmDialog } from './ConfirmDialog';
+import { ErrorBanner, Loading } from './Feedback';
+import { StepSelectionField, selectionBlocks, useSelectionCheck } from './StepSelection';
 
-type Dialog = 'terminate' | 'delete' | null;
+type Dialog = 'terminate' | 'delete' | 'select' | null;
 
 /** Terminate (confirmed, optionally forced), retry, retry from failure and delete for one run. */
 export function RunActions({ run, onChanged }: { run: Run; onChanged: () => void }) {
@@ -34,9 +37,9 @@ export function RunActions({ run, onChanged }: { run: Run; onChanged: () => void
       setMessage({ tone: 'ok', text: describeTermination(result) });
       onChanged();
     });
-  const retry = (fromFailure: boolean) =>
+  const retry = (fromFailure: boolean, selection?: string) =>
     act(async () => {
-      const { run: next } = await api.retry(run.runId, fromFailure);
+      const { run: next } = await api.retry(run.runId, fromFailure, selection);
       navigate(`/runs/${next.runId}`);
     });
   const remove = () =>
@@ -64,6 +67,15 @@ export function RunActions({ run, onChanged }: { run: Run; onChanged: () => void
         <>
           <button type="button" className="btn" disabled={busy} onClick={() => retry(false)} data-testid="run-retry">
             Re-execute
+          </button>
+          <button
+            type="button"
+            className="btn"
+            disabled={busy}
+            onClick={() => setDialog('select')}
+            data-testid="run-reexecute-selected"
+          >
+            Re-execute selected…
           </button>
           {canRetryFromFailure(run.status) && (
             <button
@@ -111,6 +123,14 @@ export function RunActions({ run, onChanged }: { run: Run; onChanged: () => void
           </label>
         </ConfirmDialog>
       )}
+      {dialog === 'select' && (
+        <ReexecuteSelectedDialog
+          run={run}
+          busy={busy}
+          onConfirm={(selection) => retry(false, selection)}
+          onCancel={() => setDialog(null)}
+        />
+      )}
       {dialog === 'delete' && (
         <ConfirmDialog
           title="Delete this run?"
@@ -125,6 +145,48 @@ export function RunActions({ run, onChanged }: { run: Run; onChanged: () => void
         </ConfirmDialog>
       )}
     </div>
+  );
+}
+
+/** Re-execute chosen steps of a run; the others' outputs are read from it. Checked as typed. */
+function ReexecuteSelectedDialog({
+  run,
+  busy,
+  onConfirm,
+  onCancel,
+}: {
+  run: Run;
+  busy: boolean;
+  onConfirm: (selection: string) => void;
+  onCancel: () => void;
+}) {
+  const job = useApi((signal) => api.job(run.jobName, signal), [run.jobName]);
+  const [selection, setSelection] = useState('');
+  const check = useSelectionCheck(run.jobName, selection, run.runId);
+  return (
+    <ConfirmDialog
+      title="Re-execute selected steps"
+      confirmLabel="Re-execute"
+      busy={busy}
+      disabled={!selection.trim() || selectionBlocks(check)}
+      onConfirm={() => onConfirm(selection.trim())}
+      onCancel={onCancel}
+      testId="reexecute-dialog"
+    >
+      {job.error && <ErrorBanner error={job.error} />}
+      {job.data ? (
+        <StepSelectionField
+          steps={job.data.steps}
+          selection={selection}
+          onSelection={setSelection}
+          check={check}
+          fromRun={run.runId}
+          testId="reexecute-selection"
+        />
+      ) : (
+        !job.error && <Loading what="job" />
+      )}
+    </ConfirmDialog>
   );
 }
 

@@ -3,6 +3,7 @@ import { ApiError, api } from '../api/client';
 import type { ConfigIssue, Job } from '../api/types';
 import { Empty, ErrorBanner, Loading } from '../components/Feedback';
 import { LauncherPicker } from '../components/LauncherPicker';
+import { StepSelectionField, selectionBlocks, useSelectionCheck } from '../components/StepSelection';
 import { TagsEditor } from '../components/TagsEditor';
 import { YamlEditor } from '../components/YamlEditor';
 import { useApi } from '../hooks/use-api';
@@ -85,6 +86,10 @@ function LaunchForm({ job }: { job: Job }) {
     const typed = tagsFromRows(rows);
     return { ...typed, tags: { ...launcherResult.tags, ...typed.tags } };
   }, [rows, launcherResult]);
+  // Step selection (docs/step-selection.md): empty runs every step.
+  const [selection, setSelection] = useState('');
+  const [fromRun, setFromRun] = useState('');
+  const selectionCheck = useSelectionCheck(job.name, selection, fromRun);
   const tagsKey = JSON.stringify(tagResult.tags);
 
   // Validate what the user typed once they pause; the newest answer wins.
@@ -115,13 +120,20 @@ function LaunchForm({ job }: { job: Job }) {
     !launching &&
     tagResult.errors.size === 0 &&
     Object.keys(launcherResult.errors).length === 0 &&
-    !(invalid && !stale);
+    !(invalid && !stale) &&
+    !selectionBlocks(selectionCheck);
 
   const launch = async () => {
     setLaunching(true);
     setLaunchError(null);
     try {
-      const { run } = await api.launch({ job: job.name, runConfigYaml: yaml, tags: tagResult.tags });
+      const { run } = await api.launch({
+        job: job.name,
+        runConfigYaml: yaml,
+        tags: tagResult.tags,
+        ...(selection.trim() ? { selection: selection.trim() } : {}),
+        ...(selection.trim() && fromRun.trim() ? { fromRun: fromRun.trim() } : {}),
+      });
       navigate(`/runs/${run.runId}`);
     } catch (err) {
       // The server refuses an invalid config and creates no run; show why, in place.
@@ -198,6 +210,18 @@ function LaunchForm({ job }: { job: Job }) {
         <div className="card">
           <h2>Tags</h2>
           <TagsEditor rows={rows} errors={tagResult.errors} onChange={setRows} />
+        </div>
+        <div className="card">
+          <h2>Steps</h2>
+          <StepSelectionField
+            steps={job.steps}
+            selection={selection}
+            onSelection={setSelection}
+            check={selectionCheck}
+            fromRun={fromRun}
+            onFromRun={setFromRun}
+            testId="launchpad-selection"
+          />
         </div>
         {launchError && <ErrorBanner error={launchError} testId="launchpad-launch-error" />}
         <button

@@ -1,8 +1,10 @@
 import { loadCodeLocation } from '../../code-location/load-code-location.js';
 import { executeJob } from '../../engine/execute-job.js';
 import { validateRunConfig } from '../../engine/run-config.js';
-import { EXIT } from '../cli-error.js';
-import { type GlobalOptions, openInstance, parseTags } from '../command-context.js';
+import { resolveSelection } from '../../selection/resolve-selection.js';
+import { createRunIOManager } from '../../worker/run-io-manager.js';
+import { EXIT, UsageError } from '../cli-error.js';
+import { findRun, type GlobalOptions, openInstance, parseTags } from '../command-context.js';
 import { formatEvent } from '../event-printer.js';
 import { readRunConfigFiles } from '../run-config-file.js';
 import { formatDuration, paint, statusColor } from '../style.js';
@@ -21,9 +23,20 @@ export default async function jobExecute(_args: string[], opts: Record<string, u
   process.once('SIGINT', cancel);
   process.once('SIGTERM', cancel);
 
+  const selection = opts.select === undefined ? undefined : String(opts.select);
+  if (opts.fromRun !== undefined && selection === undefined)
+    throw new UsageError('--from-run reads the steps outside a selection from that run; give --select too');
+  // The selection's terms too are checked before anything is written.
+  if (selection !== undefined) resolveSelection(job.graph, selection, `job '${job.name}': step selection`);
+
   const instance = await openInstance(globals);
   try {
+    const fromRun = opts.fromRun === undefined ? undefined : await findRun(instance, String(opts.fromRun));
     const result = await executeJob(job, {
+      selection,
+      fromRun,
+      // Reading a parent run's outputs needs the instance's IO manager; without one, outputs stay in memory.
+      ...(fromRun ? { io: createRunIOManager(instance) } : {}),
       runConfig,
       tags,
       instance,

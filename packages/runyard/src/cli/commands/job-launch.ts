@@ -1,9 +1,10 @@
 import { loadCodeLocation } from '../../code-location/load-code-location.js';
 import { watchWaitedRun } from '../../daemon/monitoring/watch-waited-run.js';
-import { newRunForJob } from '../../launch/submit-run.js';
+import { checkSelectedRunInputs, newRunForJob } from '../../launch/submit-run.js';
+import { fromRunTags } from '../../retries/retry-tags.js';
 import { followRun } from '../../runs/follow-run.js';
-import { EXIT } from '../cli-error.js';
-import { type GlobalOptions, openInstance, parseTags, printJson } from '../command-context.js';
+import { EXIT, UsageError } from '../cli-error.js';
+import { findRun, type GlobalOptions, openInstance, parseTags, printJson } from '../command-context.js';
 import { formatEvent } from '../event-printer.js';
 import { StepProgress } from '../progress.js';
 import { readRunConfigFiles } from '../run-config-file.js';
@@ -12,17 +13,29 @@ import { formatDuration, paint, statusColor } from '../style.js';
 export default async function jobLaunch(_args: string[], opts: Record<string, unknown>, globals: GlobalOptions) {
   const location = await loadCodeLocation(String(opts.file));
   const job = location.getJob(String(opts.job));
-  const newRun = newRunForJob({
-    job,
-    codeLocation: location.path,
-    source: 'cli',
-    runConfig: await readRunConfigFiles(opts.config as string[]),
-    tags: parseTags(opts.tag as string[]),
-  });
+  const selection = opts.select === undefined ? undefined : String(opts.select);
+  if (opts.fromRun !== undefined && selection === undefined)
+    throw new UsageError('--from-run reads the steps outside a selection from that run; give --select too');
+  const runConfig = await readRunConfigFiles(opts.config as string[]);
+  const tags = parseTags(opts.tag as string[]);
+  // Config, tags and the selection's terms are checked before the instance is opened.
+  newRunForJob({ job, codeLocation: location.path, source: 'cli', runConfig, tags, selection });
   const json = Boolean(opts.json);
 
   const instance = await openInstance(globals);
   try {
+    const parent = opts.fromRun === undefined ? undefined : await findRun(instance, String(opts.fromRun));
+    const newRun = newRunForJob({
+      job,
+      codeLocation: location.path,
+      source: 'cli',
+      runConfig,
+      tags: { ...tags, ...(parent ? fromRunTags(parent) : {}) },
+      selection,
+      ...(parent ? { parentRunId: parent.runId, rootRunId: parent.rootRunId ?? parent.runId } : {}),
+    });
+    // Outputs the selected steps read from outside the selection must exist before the run does.
+    await checkSelectedRunInputs(instance, job, newRun, parent);
     const submitted = await instance.submitRun(newRun);
     if (!opts.wait) {
       if (json)

@@ -1,4 +1,5 @@
 import { stepStatsFromEvents } from '../../events/step-stats.js';
+import { SELECTED_STEPS_TAG, STEP_SELECTION_TAG } from '../../selection/selection-tags.js';
 import { findRun, type GlobalOptions, printJson, withInstance } from '../command-context.js';
 import { formatDuration, formatTime, paint, statusColor, table } from '../style.js';
 
@@ -28,6 +29,8 @@ export default async function runShow(args: string[], opts: Record<string, unkno
     }`,
   ];
   if (run.parentRunId) lines.push(`parent     ${run.parentRunId}`);
+  if (run.tags[STEP_SELECTION_TAG] !== undefined)
+    lines.push(`selection  ${run.tags[STEP_SELECTION_TAG]} (steps: ${run.tags[SELECTED_STEPS_TAG] ?? '?'})`);
   if (run.worker) lines.push(`worker     ${JSON.stringify(run.worker)}`);
   if (Object.keys(run.runConfig).length) lines.push(`config     ${JSON.stringify(run.runConfig)}`);
   process.stdout.write(`${lines.join('\n')}\n`);

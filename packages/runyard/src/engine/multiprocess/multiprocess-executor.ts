@@ -104,8 +104,8 @@ export class MultiprocessExecutor implements Executor {
   async #execute(ctx: ExecutorContext, entry: string, ioManager: IOManagerChildConfig): Promise<ExecutionOutcome> {
     const graph = ctx.job.graph;
     const completed = ctx.completedSteps ?? new Map<string, string>();
-    const scheduler = new StepScheduler(graph, new Set(completed.keys()));
-    const alreadyDone = graph.order.filter((key) => completed.has(key)).length;
+    const scheduler = new StepScheduler(graph, new Set(completed.keys()), ctx.selectedSteps);
+    const alreadyDone = graph.order.filter((key) => completed.has(key) || !scheduler.inPlan(key)).length;
     let started = 0;
     const boot: StepProcessBoot = {
       codeLocation: ctx.codeLocation as string,

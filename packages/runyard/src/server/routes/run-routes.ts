@@ -29,7 +29,11 @@ function eventJson(event: RunEvent): string {
 }
 
 const terminateBody = z.strictObject({ force: z.boolean().optional() });
-const retryBody = z.strictObject({ fromFailure: z.boolean().optional() });
+const retryBody = z.strictObject({
+  fromFailure: z.boolean().optional(),
+  /** Re-execute only these steps, reading the others' outputs from the run (docs/step-selection.md). */
+  selection: z.string().optional(),
+});
 
 /** One run: show, events (read and live), compute logs, terminate, retry, delete. */
 export function runRoutes(ctx: ServerContext): Hono {
@@ -129,6 +133,7 @@ export function runRoutes(ctx: ServerContext): Hono {
     const { retryRun } = await import('../../retries/retry-run.js');
     const { run: retry } = await retryRun(ctx.instance, parent, {
       strategy: body.fromFailure ? 'from-failure' : 'all-steps',
+      selection: body.selection,
       source: c.req.header('x-runyard-client') === 'ui' ? 'ui' : 'api',
     });
     return c.json({ run: retry }, 201);

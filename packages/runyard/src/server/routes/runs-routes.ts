@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { JobDefinition } from '../../definitions/job.js';
 import type { RunConfig } from '../../engine/run-config.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import { RUN_STATUS_EVENT_TYPES, RUN_STATUSES, type RunStatus } from '../../runs/run-status.js';
@@ -19,6 +20,10 @@ const launchBody = z.strictObject({
   runConfig: z.record(z.string(), z.unknown()).optional(),
   runConfigYaml: z.string().optional(),
   tags: tagsSchema.optional(),
+  /** Run only these steps (docs/step-selection.md). */
+  selection: z.string().optional(),
+  /** With `selection`: the run whose outputs the steps outside the selection read. */
+  fromRun: z.string().min(1).optional(),
 });
 
 type LaunchBody = z.infer<typeof launchBody>;
@@ -75,7 +80,7 @@ export function runsRoutes(ctx: ServerContext): Hono {
 
   app.post('/validate', async (c) => {
     const body = await readJsonBody(c, launchBody);
-    const { job, codeLocation, issues } = await resolveLaunch(ctx, body);
+    const { job, codeLocation, issues, selectedSteps } = await resolveLaunch(ctx, body);
     // The launcher the run would go to, its allow-list and variables, checked as submit will.
     // (Tags merged as newRunForJob merges them; the run config is checked above, not again here.)
     const { codeLocationDefaultLauncher } = await import('../../definitions/definitions.js');
@@ -90,25 +95,35 @@ export function runsRoutes(ctx: ServerContext): Hono {
       tags,
       origin: { codeLocation, source: 'api' },
     });
-    return c.json({ valid: issues.length + launcherIssues.length === 0, issues: [...issues, ...launcherIssues] });
+    const all = [...issues, ...launcherIssues];
+    // `selectedSteps` only for a selection that resolved: what the UI highlights.
+    return c.json({ valid: all.length === 0, issues: all, ...(selectedSteps ? { selectedSteps } : {}) });
   });
 
   app.post('/', async (c) => {
     const body = await readJsonBody(c, launchBody);
-    const { job, codeLocation, runConfig, issues } = await resolveLaunch(ctx, body);
+    const { job, codeLocation, runConfig, issues, parent } = await resolveLaunch(ctx, body);
     if (issues.length) {
+      const what = issues.every((i) => i.path !== 'selection' && i.path !== 'fromRun')
+        ? 'invalid run config for job'
+        : 'cannot launch job';
       throw badRequest(
-        `invalid run config for job '${body.job}': ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+        `${what} '${body.job}': ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
         issues,
       );
     }
-    const run: RunRecord = await ctx.instance.submitJobRun({
+    const { newRunForJob } = await import('../../launch/submit-run.js');
+    const { fromRunTags } = await import('../../retries/retry-tags.js');
+    const newRun = newRunForJob({
       job,
       codeLocation,
       source: c.req.header('x-runyard-client') === 'ui' ? 'ui' : 'api',
       runConfig: runConfig ?? {},
-      tags: body.tags ?? {},
+      tags: { ...(body.tags ?? {}), ...(parent ? fromRunTags(parent) : {}) },
+      selection: body.selection,
+      ...(parent ? { parentRunId: parent.runId, rootRunId: parent.rootRunId ?? parent.runId } : {}),
     });
+    const run: RunRecord = await ctx.instance.submitRun(newRun);
     return c.json({ run }, 201);
   });
 
@@ -131,5 +146,55 @@ async function resolveLaunch(ctx: ServerContext, body: LaunchBody) {
   } else {
     issues = checkRunConfig(job, runConfig ?? {});
   }
-  return { job, codeLocation: location.path, runConfig, issues };
+  const selection = await checkLaunchSelection(ctx, job, body);
+  return {
+    job,
+    codeLocation: location.path,
+    runConfig,
+    issues: [...issues, ...selection.issues],
+    selectedSteps: selection.selectedSteps,
+    parent: selection.parent,
+  };
+}
+
+/**
+ * The steps a launch's selection picks, and every problem with it (unmatched terms, a run to read
+ * from that is missing or lacks an output the selected steps read), as API issues.
+ */
+async function checkLaunchSelection(ctx: ServerContext, job: JobDefinition, body: LaunchBody) {
+  const issues: ApiIssue[] = [];
+  if (body.selection === undefined) {
+    if (body.fromRun !== undefined)
+      issues.push({
+        path: 'fromRun',
+        message: 'fromRun reads the steps outside a selection from that run; give selection too',
+      });
+    return { issues, selectedSteps: undefined, parent: undefined };
+  }
+  const { resolveSelection } = await import('../../selection/resolve-selection.js');
+  const { SelectionError } = await import('../../selection/selection-error.js');
+  const { checkSelectionInputs } = await import('../../selection/selection-inputs.js');
+  const { createRunIOManager } = await import('../../worker/run-io-manager.js');
+  let steps: readonly string[];
+  try {
+    steps = resolveSelection(job.graph, body.selection).steps;
+  } catch (error) {
+    if (!(error instanceof SelectionError)) throw error;
+    return { issues: [...error.issues], selectedSteps: undefined, parent: undefined };
+  }
+  const parent = body.fromRun === undefined ? undefined : await ctx.instance.storage.runs.getRun(body.fromRun);
+  if (body.fromRun !== undefined && !parent) {
+    issues.push({ path: 'fromRun', message: `run '${body.fromRun}' was not found` });
+    return { issues, selectedSteps: steps, parent: undefined };
+  }
+  const missing = await checkSelectionInputs({
+    jobName: job.name,
+    graph: job.graph,
+    selected: new Set(steps),
+    parent,
+    storage: ctx.instance.storage,
+    io: createRunIOManager(ctx.instance),
+  });
+  issues.push(...missing.map((issue) => ({ path: 'selection', ...issue })));
+  return { issues, selectedSteps: steps, parent };
 }
