@@ -74,6 +74,7 @@ export function buildInstanceConfigSchema(z: typeof Zod) {
     runCoordinator: component(DEFAULT_COMPONENTS.runCoordinator),
     runLauncher: component(DEFAULT_COMPONENTS.runLauncher),
     computeLogs: component(DEFAULT_COMPONENTS.computeLogs),
+    ioManager: component(DEFAULT_COMPONENTS.ioManager),
     runMonitoring,
     runWorker,
     daemon,

@@ -36,6 +36,8 @@ export interface InstanceConfig {
   readonly runCoordinator: ComponentConfig;
   readonly runLauncher: ComponentConfig;
   readonly computeLogs: ComponentConfig;
+  /** Where launched runs keep step outputs (resume, retry from failure, step processes read them). */
+  readonly ioManager: ComponentConfig;
   readonly runMonitoring: RunMonitoringSettings;
   readonly runWorker: RunWorkerSettings;
   readonly daemon: DaemonSettings;

@@ -113,7 +113,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
   process.on('SIGINT', onSignal);
 
   try {
-    const io = createRunIOManager(instance);
+    const io = await createRunIOManager(instance);
     const completedSteps = io ? await completedStepsForRun(storage, run, io, { resume: options.resume }) : undefined;
     if (!options.resume && completedSteps?.size)
       await announceReusedSteps(instance, run, completedSteps, options.onEvent);
