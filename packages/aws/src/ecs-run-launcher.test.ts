@@ -133,7 +133,10 @@ describe('EcsRunLauncher launch', () => {
     expect(recorded).toEqual([ref]);
     // Nothing was asked of the task before launchRun returned: waiting for RUNNING is monitoring's job.
     expect(ecs.count('describeTasks')).toBe(0);
-    expect(await l.checkRunWorkerHealth(fakeRun({ worker: ref }))).toMatchObject({ status: 'UNKNOWN', transient: true });
+    expect(await l.checkRunWorkerHealth(fakeRun({ worker: ref }))).toMatchObject({
+      status: 'UNKNOWN',
+      transient: true,
+    });
     await l.dispose(); // ends the start watch
   });
 
@@ -172,7 +175,9 @@ describe('EcsRunLauncher launch', () => {
     // Out of attempts: the health answer is no longer retryable, so monitoring fails the run now.
     const health = await limited.checkRunWorkerHealth(fakeRun({ worker: out.recorded[1] }));
     expect(health).toMatchObject({ status: 'FAILED', failureClass: 'infra', retryable: false });
-    expect(health.reason).toMatch(/ResourceInitializationError.*no task started in 2 attempt\(s\) \(maxStartRetries 1\)/);
+    expect(health.reason).toMatch(
+      /ResourceInitializationError.*no task started in 2 attempt\(s\) \(maxStartRetries 1\)/,
+    );
   });
 
   it('does not replace a task whose image cannot be pulled; its health says so, not retryable', async () => {
