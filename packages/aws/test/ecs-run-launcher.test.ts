@@ -176,13 +176,22 @@ describeWithDocker('EcsRunLauncher on moto, with the test agent running tasks on
       job: awsJobs.getJob('produce_then_tick'),
       codeLocation: AWS_JOBS,
       source: 'api',
-      tags: { [FAULT_TAG]: 'spot:1' },
       runConfig: { ops: { produce: { config: { dir: scratch } }, tick_after: { config: { dir: scratch } } } },
     });
     const done = await monitored(instance, async () => {
+      // The worker has claimed the run and is in its second step when Spot takes the task back.
+      await waitFor('the step to start', async () => (lines(path.join(scratch, 'tick')) >= 1 ? true : undefined));
+      world.agent.interruptSpot(taskArn(run));
       // The resumed task's worker reached the waiting step: let it finish.
-      await waitFor('the resumed task to run the step again', async () =>
-        lines(path.join(scratch, 'tick')) >= 2 ? true : undefined,
+      await waitFor(
+        'the resumed task to run the step again',
+        async () => (lines(path.join(scratch, 'tick')) >= 2 ? true : undefined),
+        async () => {
+          const now = await instance.storage.runs.getRun(run.runId);
+          const events = await instance.storage.events.getEvents(run.runId);
+          const tasks = await tasksOfRun(run.runId);
+          return `run ${now?.status} ${JSON.stringify(now?.tags)}; tasks ${JSON.stringify(tasks.map((t) => [t.lastStatus, t.stopCode, t.containers?.[0]?.exitCode]))}; agent ${world.agent.errors.join(' | ')}\n${events.map((e) => `  ${e.type}: ${e.message}`).join('\n')}`;
+        },
       );
       writeFileSync(path.join(scratch, 'release'), '');
       return waitForStatus(instance, run.runId, ['SUCCESS', 'FAILURE']);
@@ -193,6 +202,7 @@ describeWithDocker('EcsRunLauncher on moto, with the test agent running tasks on
     // The same run, not a retry; the step that had succeeded was not run again.
     expect(await instance.storage.runs.listRuns({})).toHaveLength(1);
     expect(lines(path.join(scratch, 'produce'))).toBe(1);
+    await stopped(taskArn(done));
     const tasks = await tasksOfRun(run.runId);
     expect(tasks.map((t) => t.stopCode).sort()).toEqual(['EssentialContainerExited', 'SpotInterruption']);
     const resumed = (await instance.storage.events.getEvents(run.runId)).find((e) => /preempted/.test(e.message ?? ''));

@@ -91,6 +91,20 @@ export class EcsAgent {
     ]);
   }
 
+  /**
+   * Fargate Spot takes the task's capacity back now: ECS's SIGTERM, the stop timeout, then the
+   * task stops with `SpotInterruption`. For a test that picks the moment (the `spot` fault tag
+   * strikes at a fixed delay, which may come before the worker has claimed its run).
+   */
+  interruptSpot(taskArn: string): void {
+    const running = this.#running.get(taskArn);
+    if (!running) throw new Error(`the agent runs no task ${taskArn}`);
+    if (running.stopping) return;
+    running.spot = true;
+    running.stopping = true;
+    this.#track(running.container.stop({ t: running.stopTimeout }).catch(() => undefined));
+  }
+
   /** The container that runs (or ran) a task, if the agent started one. */
   containerOf(taskArn: string): Docker.Container | undefined {
     return this.#running.get(taskArn)?.container;
@@ -192,14 +206,7 @@ export class EcsAgent {
     await container.start();
     await this.#report(arn, { lastStatus: 'RUNNING', containers: [{ name, lastStatus: 'RUNNING' }] });
     const logsShipped = await this.#shipLogs(worker, arn, container);
-    if (fault === 'spot') {
-      setTimeout(() => {
-        if (running.stopping) return;
-        running.spot = true;
-        running.stopping = true;
-        this.#track(container.stop({ t: running.stopTimeout }).catch(() => undefined));
-      }, SPOT_AFTER_MS);
-    }
+    if (fault === 'spot') setTimeout(() => this.interruptSpot(arn), SPOT_AFTER_MS);
     await exited;
     const state = (await container.inspect()).State;
     await logsShipped();
