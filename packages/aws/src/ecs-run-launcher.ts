@@ -14,6 +14,7 @@ import {
   type WorkerHealth,
   type WorkerRef,
 } from 'runyard';
+import { readLogTail } from './cloudwatch-log-tail.js';
 import { awsErrorMessage, type EcsApi, type EcsTask, loadEcsClient } from './ecs-client.js';
 import { DEFAULT_RETRY, type RetryPolicy, withAwsRetry } from './ecs-retry.js';
 import {
@@ -49,6 +50,9 @@ interface StartPlan {
   readonly taskDefinition: string;
   readonly resumeAttempt: number;
 }
+
+/** Lines of the task's CloudWatch stream in debug info. */
+const LOG_TAIL_LINES = 20;
 
 /** How long after ECS's own stop timeout terminate waits for STOPPED before saying the task is stuck. */
 const STOP_SLACK_MS = 60_000;
@@ -201,19 +205,36 @@ export class EcsRunLauncher extends BaseRunLauncher {
       `health: ${healthFromTask(task, ref.containerName).reason}`,
     ];
     const logs = this.#config.logConfiguration;
-    if (logs?.logDriver === 'awslogs' && logs.options?.['awslogs-group']) {
-      const prefix = logs.options['awslogs-stream-prefix'];
-      const id = ref.externalId.split('/').pop();
-      lines.push(
-        `logs: CloudWatch group ${logs.options['awslogs-group']}` +
-          (prefix ? `, stream ${prefix}/${ref.containerName}/${id}` : ''),
-      );
+    const group = logs?.logDriver === 'awslogs' ? logs.options?.['awslogs-group'] : undefined;
+    if (group) {
+      const prefix = logs?.options?.['awslogs-stream-prefix'];
+      const stream = prefix ? `${prefix}/${ref.containerName}/${ref.externalId.split('/').pop()}` : undefined;
+      lines.push(`logs: CloudWatch group ${group}${stream ? `, stream ${stream}` : ''}`);
+      if (stream) lines.push(...(await this.#logTail(group, stream, logs?.options?.['awslogs-region'])));
     }
     return lines.join('\n');
   }
 
   toConfig() {
     return this.#raw;
+  }
+
+  /** The stream's last lines, or why they cannot be read (debug info never fails for want of them). */
+  async #logTail(group: string, stream: string, region: string | undefined): Promise<string[]> {
+    try {
+      const tail = await readLogTail({
+        group,
+        stream,
+        lines: LOG_TAIL_LINES,
+        ...((region ?? this.#config.region) ? { region: region ?? this.#config.region } : {}),
+        ...(this.#config.endpoint ? { endpoint: this.#config.endpoint } : {}),
+      });
+      return tail.length
+        ? [`last ${tail.length} line(s) of the log:`, ...tail.map((line) => `  ${line}`)]
+        : ['the log stream has no lines yet'];
+    } catch (error) {
+      return [`the log tail cannot be read: ${awsErrorMessage(error)}`];
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import { Instance, loadCodeLocation, startUiServer } from 'runyard';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { waitFor, waitForStatus } from '../../docker/test/support/waits.js';
+import type { EcsRunLauncher } from '../src/index.js';
 import {
   CLUSTER,
   describeWithDocker,
@@ -70,6 +71,11 @@ describeWithDocker('CloudWatchComputeLogManager: run output of awslogs tasks', (
       expect(await logs.read(run.runId, 'stderr')).toMatchObject({ exists: false });
       const tail = await logs.read(run.runId, 'stdout', { offset: chunk.nextOffset });
       expect(tail).toMatchObject({ data: '', exists: true });
+      // The launcher's debug info ends with the stream's last lines (what a dead worker said last).
+      const launcher = (await setup.instance.launcher()).inner as EcsRunLauncher;
+      const debug = await launcher.debugInfo(run);
+      expect(debug).toMatch(/logs: CloudWatch group \/runyard\/runs, stream runyard\/run\/[0-9a-f]+/);
+      expect(debug).toMatch(/last \d+ line\(s\) of the log:\n(.*\n)* {2}hello from ECS/);
     } finally {
       await setup.dispose();
     }
