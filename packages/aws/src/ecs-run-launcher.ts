@@ -313,9 +313,9 @@ export class EcsRunLauncher extends BaseRunLauncher {
     this.#watches.get(runId)?.abort.abort();
     const abort = new AbortController();
     const deadline = Date.now() + this.#config.startTimeoutSeconds * 1000;
+    let ref = first;
     const watch = async () => {
       const failures: string[] = [];
-      let ref = first;
       while (!abort.signal.aborted && Date.now() < deadline) {
         await this.#pause(abort.signal);
         if (abort.signal.aborted) return;
@@ -336,6 +336,8 @@ export class EcsRunLauncher extends BaseRunLauncher {
       // A RunTask that failed here leaves the stopped task recorded: its health says why.
       .catch(() => undefined)
       .finally(() => {
+        // What the watch last saw may be a second old: the first health check after it asks afresh.
+        this.tasks.forget(ref.cluster, ref.externalId);
         if (this.#watches.get(runId)?.abort === abort) this.#watches.delete(runId);
       });
     this.#watches.set(runId, { abort, done });
