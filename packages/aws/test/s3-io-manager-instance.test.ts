@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3 } from '@aws-sdk/client-s3';
-import { type CodeLocation, Instance, loadCodeLocation, retryRun } from 'runyard';
+import { type CodeLocation, executeJob, Instance, loadCodeLocation, retryRun } from 'runyard';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { waitForStatus } from '../../docker/test/support/waits.js';
@@ -91,6 +91,28 @@ describe('ioManager: S3IOManager in runyard.yaml', () => {
       }
     });
   }
+
+  it('executeJob with the instance (so `runyard job execute`) keeps outputs in S3 too; a retry from failure of it reuses them', async () => {
+    const { home, scratch } = homeWith({ ioManager: IO_MANAGER });
+    const instance = await Instance.open({ home });
+    try {
+      writeFileSync(path.join(scratch, 'fail'), '');
+      const runConfig = { ops: { produce: { config: { dir: scratch } }, consume: { config: { dir: scratch } } } };
+      const result = await executeJob(location.getJob('produce_consume'), {
+        instance,
+        runConfig,
+        origin: { codeLocation: JOBS, source: 'cli' },
+      });
+      expect(result.status).toBe('FAILURE');
+      expect(await stored(`runs/${result.runId}/produce.json`)).toEqual({ format: 1, value: { rows: 21 } });
+      rmSync(path.join(scratch, 'fail'));
+      const { run: retry } = await retryRun(instance, result.run, { strategy: 'from-failure' });
+      expect((await waitForStatus(instance, retry.runId, ['SUCCESS', 'FAILURE'])).status).toBe('SUCCESS');
+      expect(lines(path.join(scratch, 'produce'))).toBe(1);
+    } finally {
+      await instance.dispose();
+    }
+  });
 
   it('a misspelt key or class under ioManager fails at load with exit 2, naming the key; nothing is written', async () => {
     const typo = homeWith({ ioManager: { class: 'S3IOManager', config: { bucket: BUCKET, prefx: 'runs' } } });

@@ -3,6 +3,7 @@ import { validateTags } from '../definitions/job.js';
 import { recordExecutionPlan } from '../events/execution-plan.js';
 import type { RunEvent } from '../events/run-event.js';
 import { endStepsWithRun } from '../events/step-end.js';
+import { configuredIOManager } from '../instance/configured-io-manager.js';
 import { Instance } from '../instance/instance.js';
 import type { RunOrigin, RunRecord } from '../runs/run-record.js';
 import type { RunStatus } from '../runs/run-status.js';
@@ -23,6 +24,10 @@ export interface ExecuteJobOptions {
   readonly onEvent?: (event: RunEvent) => void;
   /** Aborting it cancels the run: no new steps start, and running ones see `ctx.signal` aborted. */
   readonly signal?: AbortSignal;
+  /**
+   * Where step outputs are kept. Default: in memory, unless `instance`'s runyard.yaml names an
+   * `ioManager` other than the default; then that one (see instance/configured-io-manager.ts).
+   */
   readonly io?: IOManager;
   /** Recorded as the run's origin. */
   readonly origin?: RunOrigin;
@@ -94,7 +99,7 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
         },
         startFrom: ['NOT_STARTED'],
         signal: options.signal,
-        io: options.io,
+        io: options.io ?? (options.instance ? await configuredIOManager(options.instance) : undefined),
         codeLocation: options.codeLocation ?? options.origin?.codeLocation,
         onEvent: (event) => {
           events.push(event);

@@ -1,7 +1,6 @@
 import { loadCodeLocation } from '../../code-location/load-code-location.js';
 import { executeJob } from '../../engine/execute-job.js';
 import { validateRunConfig } from '../../engine/run-config.js';
-import { configuredIOManager } from '../../instance/configured-io-manager.js';
 import { EXIT } from '../cli-error.js';
 import { type GlobalOptions, openInstance, parseTags } from '../command-context.js';
 import { formatEvent } from '../event-printer.js';
@@ -28,8 +27,6 @@ export default async function jobExecute(_args: string[], opts: Record<string, u
       runConfig,
       tags,
       instance,
-      // In memory unless runyard.yaml names an IO manager (see configured-io-manager.ts).
-      io: await configuredIOManager(instance),
       signal: controller.signal,
       // So run monitoring fails the run if this process is killed, as it would a launched run's worker.
       heartbeat: true,
