@@ -117,6 +117,8 @@ export async function awsBenchmarks({ rounds = 5 } = {}) {
     await launch(docker)(); // the first worker compiles the code location into the shared cache
     await launch(ecsInstance)(); // and the first ECS launch registers the task definition
     const ecsLauncher = (await ecsInstance.launcher()).inner;
+    // launchRun itself makes no DescribeTasks call now: these are the start watch's, in the
+    // launching process (in a daemon they share monitoring's sweep), until the task runs.
     const describesBefore = ecsLauncher.tasks.calls;
     const registrationsBefore = ecsLauncher.taskDefinitions.registrations;
     const times = await sideBySide({ ecs: launch(ecsInstance), docker: launch(docker) }, rounds);
@@ -156,7 +158,7 @@ export async function awsBenchmarks({ rounds = 5 } = {}) {
       [
         'EcsRunLauncher: AWS API calls per launched run',
         `${(1 + describes + registrations / rounds).toFixed(1)}`,
-        `1 RunTask + ${describes.toFixed(1)} DescribeTasks (waiting for the task to start) + ${registrations} RegisterTaskDefinition in ${rounds} runs`,
+        `1 RunTask + ${describes.toFixed(1)} DescribeTasks (the start watch, until the task runs) + ${registrations} RegisterTaskDefinition in ${rounds} runs`,
       ],
       [
         'EcsRunLauncher: DescribeTasks calls for one health tick, 200 runs in flight',
@@ -181,7 +183,7 @@ export async function awsBenchmarks({ rounds = 5 } = {}) {
 async function ioFigures(base) {
   const { S3 } = await import('@aws-sdk/client-s3');
   const { S3IOManager } = await import('@runyard/aws');
-  const { FileSystemIOManager } = await import('../packages/runyard/dist/engine/fs-io-manager.js');
+  const { FileSystemIOManager } = await import('runyard');
   await new S3({ forcePathStyle: true }).createBucket({ Bucket: 'bench' });
   const s3 = new S3IOManager({ bucket: 'bench', forcePathStyle: true });
   const fs = new FileSystemIOManager(path.join(base, 'outputs'));

@@ -125,7 +125,7 @@ export class CloudWatchComputeLogManager implements ComputeLogManager {
   /** The run's tasks, found by their runyard.run-id tag among the cluster's running and stopped tasks. */
   async #taskIds(runId: string): Promise<string[]> {
     const ecs = await this.#ecsClient();
-    const found: { id: string; attempt: string }[] = [];
+    const found: { id: string; resume: number; attempt: number }[] = [];
     for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
       let nextToken: string | undefined;
       do {
@@ -145,13 +145,17 @@ export class CloudWatchComputeLogManager implements ComputeLogManager {
           for (const task of tasks) {
             const tags = Object.fromEntries((task.tags ?? []).map((t) => [t.key, t.value]));
             if (tags[ECS_TAGS.runId] === runId && task.taskArn)
-              found.push({ id: task.taskArn.split('/').pop() as string, attempt: tags[ECS_TAGS.attempt] ?? '1' });
+              found.push({
+                id: task.taskArn.split('/').pop() as string,
+                resume: Number(tags[ECS_TAGS.resumeAttempt] ?? 0),
+                attempt: Number(tags[ECS_TAGS.attempt] ?? 1),
+              });
           }
         }
       } while (nextToken);
     }
-    // Oldest first: a relaunch or a resume has a higher attempt, or comes later in ECS's answers.
-    return [...new Set(found.sort((a, b) => Number(a.attempt) - Number(b.attempt)).map((f) => f.id))];
+    // Oldest first: a resume's tasks come after the launch's, and a replaced task before its replacement.
+    return [...new Set(found.sort((a, b) => a.resume - b.resume || a.attempt - b.attempt).map((f) => f.id))];
   }
 
   #ecsClient(): Promise<EcsApi> {

@@ -124,8 +124,11 @@ export const ecsRunLauncherConfigSchema = z
       .default('runyard-'),
     /** Times a task that failed to start for a passing reason (capacity, network) is started again. */
     maxStartRetries: z.number().int().min(0).max(20).default(3),
-    /** Seconds launchRun waits for the task to leave PROVISIONING/PENDING before returning it as it is. */
-    // 0: return once RunTask answers (a task that then fails to start is left to run monitoring).
+    /**
+     * Seconds the launching process watches a new task, in the background, for a start failure to
+     * replace (launchRun itself returns once the task ARN is recorded). 0: no watch; a task that
+     * fails to start is left to run monitoring, without a replacement.
+     */
     startTimeoutSeconds: z.number().nonnegative().default(600),
     /** Seconds between DescribeTasks while waiting for a task to start or stop. */
     pollSeconds: z.number().positive().default(2),

@@ -41,7 +41,7 @@ describe('EcsRunLauncher config', () => {
 });
 
 describe('EcsRunLauncher launch', () => {
-  it('records the task ARN before waiting for the task, with the worker command and run tags', async () => {
+  it('records the task ARN before anything waits, with the worker command and run tags', async () => {
     const ecs = new FakeEcs();
     let describedBeforeRecord = -1;
     const { ctx, recorded } = fakeLaunch(fakeRun({ tags: { team: 'ml' } }), () => {
@@ -124,7 +124,23 @@ describe('EcsRunLauncher launch', () => {
     expect(ecs.tasks.size).toBe(1);
   });
 
-  it('relaunches a task that failed to start for a passing reason, then fails the run after maxStartRetries', async () => {
+  it('returns as soon as the task ARN is recorded, while the task is still PENDING', async () => {
+    const ecs = new FakeEcs();
+    ecs.onRunTask = (task) => ({ ...task, lastStatus: 'PENDING' });
+    const { ctx, recorded } = fakeLaunch();
+    const l = launcher(ecs, { startTimeoutSeconds: 600 });
+    const ref = await l.launchRun(ctx);
+    expect(recorded).toEqual([ref]);
+    // Nothing was asked of the task before launchRun returned: waiting for RUNNING is monitoring's job.
+    expect(ecs.count('describeTasks')).toBe(0);
+    expect(await l.checkRunWorkerHealth(fakeRun({ worker: ref }))).toMatchObject({
+      status: 'UNKNOWN',
+      transient: true,
+    });
+    await l.dispose(); // ends the start watch
+  });
+
+  it('a background watch replaces a task that failed to start for a passing reason, up to maxStartRetries', async () => {
     const ecs = new FakeEcs();
     let failures = 2;
     ecs.onRunTask = (task) =>
@@ -137,9 +153,12 @@ describe('EcsRunLauncher launch', () => {
           }
         : { ...task, lastStatus: 'RUNNING' };
     const { ctx, recorded } = fakeLaunch();
-    const ref = await launcher(ecs).launchRun(ctx);
-    expect(recorded).toHaveLength(3);
-    expect(ref).toMatchObject({ startAttempt: 3 });
+    const l = launcher(ecs);
+    const ref = await l.launchRun(ctx);
+    expect(ref).toMatchObject({ startAttempt: 1 });
+    await l.startWatchesSettled();
+    expect(recorded.map((r) => (r as { startAttempt: number }).startAttempt)).toEqual([1, 2, 3]);
+    expect(await l.checkRunWorkerHealth(fakeRun({ worker: recorded[2] }))).toMatchObject({ status: 'RUNNING' });
 
     const stuck = new FakeEcs();
     stuck.onRunTask = (task) => ({
@@ -148,12 +167,20 @@ describe('EcsRunLauncher launch', () => {
       stopCode: 'TaskFailedToStart',
       stoppedReason: 'ResourceInitializationError: timeout waiting for network interface provisioning',
     });
-    await expect(launcher(stuck, { maxStartRetries: 1 }).launchRun(fakeLaunch().ctx)).rejects.toThrow(
-      /could not start the run's task in 2 attempt\(s\) \(maxStartRetries 1\).*ResourceInitializationError/,
+    const out = fakeLaunch();
+    const limited = launcher(stuck, { maxStartRetries: 1 });
+    await limited.launchRun(out.ctx);
+    await limited.startWatchesSettled();
+    expect(out.recorded).toHaveLength(2);
+    // Out of attempts: the health answer is no longer retryable, so monitoring fails the run now.
+    const health = await limited.checkRunWorkerHealth(fakeRun({ worker: out.recorded[1] }));
+    expect(health).toMatchObject({ status: 'FAILED', failureClass: 'infra', retryable: false });
+    expect(health.reason).toMatch(
+      /ResourceInitializationError.*no task started in 2 attempt\(s\) \(maxStartRetries 1\)/,
     );
   });
 
-  it('does not relaunch a task whose image cannot be pulled', async () => {
+  it('does not replace a task whose image cannot be pulled; its health says so, not retryable', async () => {
     const ecs = new FakeEcs();
     ecs.onRunTask = (task) => ({
       ...task,
@@ -161,8 +188,13 @@ describe('EcsRunLauncher launch', () => {
       stopCode: 'TaskFailedToStart',
       containers: [{ name: 'run', reason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)' }],
     });
-    await expect(launcher(ecs).launchRun(fakeLaunch().ctx)).rejects.toThrow(/CannotPullContainerError/);
+    const l = launcher(ecs);
+    const ref = await l.launchRun(fakeLaunch().ctx);
+    await l.startWatchesSettled();
     expect(ecs.count('runTask')).toBe(1);
+    const health = await l.checkRunWorkerHealth(fakeRun({ worker: ref }));
+    expect(health).toMatchObject({ status: 'FAILED', failureClass: 'image', retryable: false });
+    expect(health.reason).toContain('CannotPullContainerError');
   });
 
   it('refuses a runyard/ecs override the instance does not allow, at submit time', () => {
@@ -181,7 +213,7 @@ describe('EcsRunLauncher launch', () => {
 
   it('checks health for many runs with one DescribeTasks per 100 tasks', async () => {
     const ecs = new FakeEcs();
-    const l = launcher(ecs);
+    const l = launcher(ecs, { startTimeoutSeconds: 0 });
     const runs = [];
     for (let i = 0; i < 150; i++) {
       const { ctx } = fakeLaunch(fakeRun({ runId: `run-${i}` }));
@@ -195,7 +227,7 @@ describe('EcsRunLauncher launch', () => {
 
   it('a monitor checking runs one by one costs one DescribeTasks sweep per 100 runs per tick', async () => {
     const ecs = new FakeEcs();
-    const launching = launcher(ecs);
+    const launching = launcher(ecs, { startTimeoutSeconds: 0 });
     const runs = [];
     for (let i = 0; i < 150; i++) {
       const { ctx } = fakeLaunch(fakeRun({ runId: `run-${i}` }));

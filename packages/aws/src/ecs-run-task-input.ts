@@ -9,6 +9,7 @@ export const ECS_TAGS = {
   runId: 'runyard.run-id',
   jobName: 'runyard.job-name',
   attempt: 'runyard.attempt',
+  resumeAttempt: 'runyard.resume-attempt',
 } as const;
 
 export interface RunTaskInputParts {
@@ -82,12 +83,17 @@ export function runTaskInput(parts: RunTaskInputParts): EcsRunTaskInput {
         },
       ],
     },
-    tags: taskTags(config, run, parts.startAttempt),
+    tags: taskTags(config, run, parts.resumeAttempt, parts.startAttempt),
     ...(config.enableExecuteCommand ? { enableExecuteCommand: true } : {}),
   };
 }
 
-function taskTags(config: ResolvedEcsRunLauncherConfig, run: RunRecord, startAttempt: number): EcsTag[] {
+function taskTags(
+  config: ResolvedEcsRunLauncherConfig,
+  run: RunRecord,
+  resumeAttempt: number,
+  startAttempt: number,
+): EcsTag[] {
   const tags: Record<string, string> = { ...config.tags };
   for (const name of config.copyRunTags) {
     const value = run.tags[name];
@@ -96,6 +102,7 @@ function taskTags(config: ResolvedEcsRunLauncherConfig, run: RunRecord, startAtt
   tags[ECS_TAGS.runId] = run.runId;
   tags[ECS_TAGS.jobName] = run.jobName;
   tags[ECS_TAGS.attempt] = String(startAttempt);
+  tags[ECS_TAGS.resumeAttempt] = String(resumeAttempt);
   // ECS allows 256 characters in a value and refuses some characters; a copied tag is made to fit.
   return Object.entries(tags).map(([key, value]) => ({
     key: key.slice(0, 128),

@@ -103,6 +103,11 @@ export class EcsTaskBatcher {
     return this.#cache.get(key)?.task;
   }
 
+  /** Drops the cached answer for a task, so the next `getForTick` describes it afresh. */
+  forget(cluster: string, arn: string): void {
+    this.#cache.delete(`${cluster}\u0000${arn}`);
+  }
+
   async #sweep(cluster: string, arns: readonly string[]): Promise<void> {
     const found = await this.describe(cluster, arns);
     const at = Date.now();

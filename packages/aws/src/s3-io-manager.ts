@@ -35,6 +35,9 @@ export interface S3Api {
 }
 
 export class S3IOManager implements IOManager {
+  /** Checked by the instance when runyard.yaml names this class (`ioManager: { class: S3IOManager }`). */
+  static readonly configSchema = s3IOManagerConfigSchema;
+
   readonly config: z.output<typeof s3IOManagerConfigSchema>;
   readonly #raw: S3IOManagerConfig;
   readonly #source: S3Api | undefined;

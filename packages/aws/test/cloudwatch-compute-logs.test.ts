@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadCodeLocation } from 'runyard';
+import { Instance, loadCodeLocation, startUiServer } from 'runyard';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { waitFor, waitForStatus } from '../../docker/test/support/waits.js';
+import type { EcsRunLauncher } from '../src/index.js';
 import {
   CLUSTER,
   describeWithDocker,
@@ -15,9 +15,9 @@ import {
   startEcsWorld,
   taskArn,
 } from './support/ecs-harness.js';
+import { runCli } from './support/run-cli.js';
 
 const JOBS = path.join(REPO, 'packages/aws/test/fixtures/aws-jobs.ts');
-const CLI = path.join(REPO, 'packages/runyard/bin/runyard.js');
 const LOGS = {
   logDriver: 'awslogs',
   options: { 'awslogs-group': '/runyard/runs', 'awslogs-stream-prefix': 'runyard', 'awslogs-region': 'us-east-1' },
@@ -27,27 +27,6 @@ const COMPUTE_LOGS = {
   class: 'CloudWatchComputeLogManager',
   config: { cluster: CLUSTER, logGroup: '/runyard/runs', streamPrefix: 'runyard' },
 };
-
-function runCli(
-  home: string,
-  args: readonly string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  delete env.FORCE_COLOR;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, '--home', home, ...args], { cwd: REPO, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describeWithDocker('CloudWatchComputeLogManager: run output of awslogs tasks', () => {
   let world: EcsWorld;
@@ -92,6 +71,11 @@ describeWithDocker('CloudWatchComputeLogManager: run output of awslogs tasks', (
       expect(await logs.read(run.runId, 'stderr')).toMatchObject({ exists: false });
       const tail = await logs.read(run.runId, 'stdout', { offset: chunk.nextOffset });
       expect(tail).toMatchObject({ data: '', exists: true });
+      // The launcher's debug info ends with the stream's last lines (what a dead worker said last).
+      const launcher = (await setup.instance.launcher()).inner as EcsRunLauncher;
+      const debug = await launcher.debugInfo(run);
+      expect(debug).toMatch(/logs: CloudWatch group \/runyard\/runs, stream runyard\/run\/[0-9a-f]+/);
+      expect(debug).toMatch(/last \d+ line\(s\) of the log:\n(.*\n)* {2}hello from ECS/);
     } finally {
       await setup.dispose();
     }
@@ -122,6 +106,51 @@ describeWithDocker('CloudWatchComputeLogManager: run output of awslogs tasks', (
       expect(printed.stdout).toContain('and a line on stderr');
     } finally {
       await setup.dispose();
+    }
+  });
+
+  it("shows an ECS run's output while it runs and afterwards: `run logs --stdout` and the HTTP API", async () => {
+    const setup = await openEcsInstance(world);
+    await setup.instance.dispose();
+    const runLauncher = { class: 'EcsRunLauncher', config: { ...setup.launcherConfig, logConfiguration: LOGS } };
+    writeFileSync(path.join(setup.home, 'runyard.yaml'), stringify({ runLauncher, computeLogs: COMPUTE_LOGS }));
+    const instance = await Instance.open({ home: setup.home });
+    const ui = await startUiServer({ instance, port: 0, uiDir: undefined });
+    try {
+      const location = await loadCodeLocation(JOBS);
+      const run = await instance.submitJobRun({
+        job: location.getJob('ticking'),
+        codeLocation: JOBS,
+        source: 'api',
+        runConfig: { ops: { tick: { config: { dir: setup.scratch } } } },
+      });
+      const cli = () => runCli(setup.home, ['run', 'logs', run.runId, '--stdout']);
+      const http = async () => (await fetch(`${ui.url}/api/runs/${run.runId}/logs/stdout`)).text();
+      const live = await waitFor(
+        'the live output through the CLI',
+        async () => {
+          const result = await cli();
+          return result.code === 0 && result.stdout.includes('tick 2') ? result.stdout : undefined;
+        },
+        async () => `${JSON.stringify(await cli())}; agent: ${world.agent.errors.join(' | ')}`,
+      );
+      // Read while the op still waits for the release file: the run cannot have ended.
+      expect((await instance.storage.runs.getRun(run.runId))?.status).toBe('STARTED');
+      expect(live).not.toContain('tick released');
+      expect(await http()).toContain('tick 2');
+
+      writeFileSync(path.join(setup.scratch, 'release'), '');
+      expect((await waitForStatus(instance, run.runId, ['SUCCESS', 'FAILURE'])).status).toBe('SUCCESS');
+      const after = await waitFor('the last lines through the CLI', async () => {
+        const result = await cli();
+        return result.stdout.includes('tick released') ? result.stdout : undefined;
+      });
+      expect(after.indexOf('tick 0')).toBeLessThan(after.indexOf('tick released'));
+      expect(await http()).toContain('tick released');
+    } finally {
+      await ui.close();
+      await instance.dispose();
+      rmSync(setup.base, { recursive: true, force: true });
     }
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type CodeLocation, type Instance, loadCodeLocation } from 'runyard';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -11,30 +12,35 @@ import {
   openEcsInstance,
   REPO,
   startEcsWorld,
+  startMonitoring,
   taskArn,
 } from './support/ecs-harness.js';
 
 const JOBS = path.join(REPO, 'packages/docker/test/fixtures/docker-jobs.ts');
 const CONFORMANCE = path.join(REPO, 'packages/testing/fixtures/conformance-jobs.ts');
+const AWS_JOBS = path.join(REPO, 'packages/aws/test/fixtures/aws-jobs.ts');
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').length : 0);
 
 describeWithDocker('EcsRunLauncher on moto, with the test agent running tasks on a real Docker engine', () => {
   let world: EcsWorld;
   let location: CodeLocation;
   let conformance: CodeLocation;
+  let awsJobs: CodeLocation;
   const disposers: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
     world = await startEcsWorld();
     location = await loadCodeLocation(JOBS);
     conformance = await loadCodeLocation(CONFORMANCE);
+    awsJobs = await loadCodeLocation(AWS_JOBS);
   });
   afterAll(async () => {
     for (const dispose of disposers) await dispose();
     await world?.stop();
   });
 
-  async function open(config: Parameters<typeof openEcsInstance>[1] = {}) {
-    const setup = await openEcsInstance(world, config);
+  async function open(config: Parameters<typeof openEcsInstance>[1] = {}, extra: Record<string, unknown> = {}) {
+    const setup = await openEcsInstance(world, config, extra);
     disposers.push(() => setup.dispose());
     return setup;
   }
@@ -97,16 +103,31 @@ describeWithDocker('EcsRunLauncher on moto, with the test agent running tasks on
     expect(debug).toContain('container run: STOPPED, exit code 137, reason: OutOfMemoryError');
   });
 
-  it('a task that failed to start for lack of capacity is relaunched, and the run then succeeds', async () => {
-    const { instance } = await open();
-    const run = await submit(instance, 'hello', { [FAULT_TAG]: 'capacity:2' });
-    expect(run.worker).toMatchObject({ startAttempt: 3 });
-    expect((await waitForStatus(instance, run.runId, ['SUCCESS', 'FAILURE'])).status).toBe('SUCCESS');
-    await stopped(taskArn(run));
+  /** Run monitoring for the instance while `body` runs, as `runyard daemon` would run it. */
+  async function monitored<T>(instance: Instance, body: () => Promise<T>): Promise<T> {
+    const monitor = startMonitoring(instance);
+    try {
+      return await body();
+    } finally {
+      await monitor.stop();
+    }
+  }
+  const tasksOfRun = async (runId: string) => {
     const { taskArns = [] } = await world.ecs.listTasks({ cluster: CLUSTER });
     const tasks = (await world.ecs.describeTasks({ cluster: CLUSTER, tasks: taskArns, include: ['TAGS'] })).tasks ?? [];
-    const mine = tasks.filter((t) => t.tags?.some((tag) => tag.key === 'runyard.run-id' && tag.value === run.runId));
-    expect(mine.map((t) => t.stopCode).sort()).toEqual([
+    return tasks.filter((t) => t.tags?.some((tag) => tag.key === 'runyard.run-id' && tag.value === runId));
+  };
+
+  it('a task that failed to start for lack of capacity is replaced by the start watch, and the run then succeeds', async () => {
+    const { instance } = await open();
+    const run = await submit(instance, 'hello', { [FAULT_TAG]: 'capacity:2' });
+    // The launch returned with the first task recorded; the watch replaced it twice.
+    expect(run.worker).toMatchObject({ startAttempt: 1 });
+    const done = await monitored(instance, () => waitForStatus(instance, run.runId, ['SUCCESS', 'FAILURE']));
+    expect(done.status).toBe('SUCCESS');
+    expect(done.worker).toMatchObject({ startAttempt: 3 });
+    await stopped(taskArn(done));
+    expect((await tasksOfRun(run.runId)).map((t) => t.stopCode).sort()).toEqual([
       'EssentialContainerExited',
       'TaskFailedToStart',
       'TaskFailedToStart',
@@ -116,17 +137,21 @@ describeWithDocker('EcsRunLauncher on moto, with the test agent running tasks on
   it('a network interface that keeps timing out fails the run after maxStartRetries, saying why', async () => {
     const { instance } = await open({ maxStartRetries: 1 });
     const run = await submit(instance, 'hello', { [FAULT_TAG]: 'eni' });
-    const failed = await waitForStatus(instance, run.runId, ['FAILURE', 'SUCCESS']);
+    const failed = await monitored(instance, () => waitForStatus(instance, run.runId, ['FAILURE', 'SUCCESS']));
     expect(failed.status).toBe('FAILURE');
-    expect(failed.statusReason).toMatch(/2 attempt\(s\) \(maxStartRetries 1\).*ResourceInitializationError/);
+    expect(failed.statusReason).toMatch(
+      /cannot start: the platform failed the worker \(infra\).*ResourceInitializationError.*no task started in 2 attempt\(s\) \(maxStartRetries 1\)/,
+    );
   });
 
-  it('an image that cannot be pulled fails the run at once, without a relaunch', async () => {
+  it('an image that cannot be pulled fails the run at once (run monitoring, cannot_start), without a relaunch', async () => {
     const { instance } = await open();
     const run = await submit(instance, 'hello', { [FAULT_TAG]: 'image' });
-    const failed = await waitForStatus(instance, run.runId, ['FAILURE', 'SUCCESS']);
+    const failed = await monitored(instance, () => waitForStatus(instance, run.runId, ['FAILURE', 'SUCCESS']));
+    expect(failed.statusReason).toContain("the worker's image cannot be pulled (image)");
     expect(failed.statusReason).toContain('CannotPullContainerError');
     expect(failed.worker).toMatchObject({ startAttempt: 1 });
+    expect(await tasksOfRun(run.runId)).toHaveLength(1);
   });
 
   it('a Fargate Spot interruption is reported as preempted and retryable, not as a failure of the code', async () => {
@@ -142,5 +167,45 @@ describeWithDocker('EcsRunLauncher on moto, with the test agent running tasks on
     const health = await (await inner(instance)).checkRunWorkerHealth((await instance.storage.runs.getRun(run.runId))!);
     expect(health).toMatchObject({ status: 'FAILED', failureClass: 'preempted', retryable: true });
     expect(health.reason).toContain('SpotInterruption');
+  });
+
+  it("a Spot interruption mid-run: monitoring resumes the run on a new task without spending the user's retries, and it succeeds", async () => {
+    // maxResumeAttempts 0 and no run retries: only the platform's own budget can bring the run back.
+    const { instance, scratch } = await open({}, { runMonitoring: { maxResumeAttempts: 0 } });
+    const run = await instance.submitJobRun({
+      job: awsJobs.getJob('produce_then_tick'),
+      codeLocation: AWS_JOBS,
+      source: 'api',
+      runConfig: { ops: { produce: { config: { dir: scratch } }, tick_after: { config: { dir: scratch } } } },
+    });
+    const done = await monitored(instance, async () => {
+      // The worker has claimed the run and is in its second step when Spot takes the task back.
+      await waitFor('the step to start', async () => (lines(path.join(scratch, 'tick')) >= 1 ? true : undefined));
+      world.agent.interruptSpot(taskArn(run));
+      // The resumed task's worker reached the waiting step: let it finish.
+      await waitFor(
+        'the resumed task to run the step again',
+        async () => (lines(path.join(scratch, 'tick')) >= 2 ? true : undefined),
+        async () => {
+          const now = await instance.storage.runs.getRun(run.runId);
+          const events = await instance.storage.events.getEvents(run.runId);
+          const tasks = await tasksOfRun(run.runId);
+          return `run ${now?.status} ${JSON.stringify(now?.tags)}; tasks ${JSON.stringify(tasks.map((t) => [t.lastStatus, t.stopCode, t.containers?.[0]?.exitCode]))}; agent ${world.agent.errors.join(' | ')}\n${events.map((e) => `  ${e.type}: ${e.message}`).join('\n')}`;
+        },
+      );
+      writeFileSync(path.join(scratch, 'release'), '');
+      return waitForStatus(instance, run.runId, ['SUCCESS', 'FAILURE']);
+    });
+    expect(done.status, done.statusReason).toBe('SUCCESS');
+    expect(done.tags).toMatchObject({ 'runyard/infra_resume_attempt': '1' });
+    expect(done.tags['runyard/resume_attempt']).toBeUndefined();
+    // The same run, not a retry; the step that had succeeded was not run again.
+    expect(await instance.storage.runs.listRuns({})).toHaveLength(1);
+    expect(lines(path.join(scratch, 'produce'))).toBe(1);
+    await stopped(taskArn(done));
+    const tasks = await tasksOfRun(run.runId);
+    expect(tasks.map((t) => t.stopCode).sort()).toEqual(['EssentialContainerExited', 'SpotInterruption']);
+    const resumed = (await instance.storage.events.getEvents(run.runId)).find((e) => /preempted/.test(e.message ?? ''));
+    expect(resumed?.message).toMatch(/the worker was preempted or evicted \(preempted\).*SpotInterruption/);
   });
 });

@@ -71,7 +71,13 @@ export {
 export { type CronSchedule, parseCron } from './definitions/schedule-cron.js';
 export { type ExecuteJobOptions, type ExecuteJobResult, executeJob } from './engine/execute-job.js';
 export type { ExecutionOutcome, Executor, ExecutorContext } from './engine/executor.js';
-export type { IOManager, OutputKey } from './engine/io-manager.js';
+export {
+  FileSystemIOManager,
+  OUTPUTS_DIR,
+  OutputNotFoundError,
+  OutputNotSerializableError,
+} from './engine/fs-io-manager.js';
+export type { IOManager, IOManagerChildConfig, OutputKey } from './engine/io-manager.js';
 export { InMemoryIOManager } from './engine/io-manager.js';
 export { validateRunConfig } from './engine/run-config.js';
 export * from './errors.js';

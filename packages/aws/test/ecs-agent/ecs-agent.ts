@@ -1,7 +1,7 @@
+import { PassThrough } from 'node:stream';
 import { CloudWatchLogs } from '@aws-sdk/client-cloudwatch-logs';
 import { type ContainerDefinition, ECS, type Task, type TaskDefinition } from '@aws-sdk/client-ecs';
 import type Docker from 'dockerode';
-import { demuxDockerLogs } from '../../../docker/src/docker-client.js';
 import type { DockerEngine } from '../../../docker/test/support/dockerd.js';
 import type { MotoServer } from './moto-server.js';
 
@@ -15,12 +15,17 @@ import type { MotoServer } from './moto-server.js';
  *
  * Faults by task tag `runyard.fault`, `<kind>` or `<kind>:<n>` (only the first n start attempts,
  * read from the `runyard.attempt` tag): `capacity`, `image` (pull failure), `eni` (network interface
- * timeout), `spot` (the task runs, then Fargate Spot takes it back).
+ * timeout), `spot` (the task runs, then Fargate Spot takes it back; `spot:1` counts the run's
+ * tasks by the `runyard.resume-attempt` tag, so only the first, not the resumed one, is taken).
+ *
+ * With the awslogs driver, the container's output goes to CloudWatch Logs while it runs (a batch
+ * every LOG_FLUSH_MS), as the real driver does, so a test can read a live run's output.
  */
 
 export const FAULT_TAG = 'runyard.fault';
 const TICK_MS = 100;
 const SPOT_AFTER_MS = 1_500;
+const LOG_FLUSH_MS = 200;
 
 const FAULT_REASONS: Readonly<Record<string, string>> = {
   capacity: 'Capacity is unavailable at this time. Please try again later or in a different availability zone',
@@ -86,6 +91,20 @@ export class EcsAgent {
     ]);
   }
 
+  /**
+   * Fargate Spot takes the task's capacity back now: ECS's SIGTERM, the stop timeout, then the
+   * task stops with `SpotInterruption`. For a test that picks the moment (the `spot` fault tag
+   * strikes at a fixed delay, which may come before the worker has claimed its run).
+   */
+  interruptSpot(taskArn: string): void {
+    const running = this.#running.get(taskArn);
+    if (!running) throw new Error(`the agent runs no task ${taskArn}`);
+    if (running.stopping) return;
+    running.spot = true;
+    running.stopping = true;
+    this.#track(running.container.stop({ t: running.stopTimeout }).catch(() => undefined));
+  }
+
   /** The container that runs (or ran) a task, if the agent started one. */
   containerOf(taskArn: string): Docker.Container | undefined {
     return this.#running.get(taskArn)?.container;
@@ -136,7 +155,11 @@ export class EcsAgent {
   async #launch(task: Task): Promise<void> {
     const arn = task.taskArn as string;
     const tags = Object.fromEntries((task.tags ?? []).map((t) => [t.key, t.value]));
-    const fault = activeFault(tags[FAULT_TAG], Number(tags['runyard.attempt'] ?? 1));
+    const fault = activeFault(
+      tags[FAULT_TAG],
+      Number(tags['runyard.attempt'] ?? 1),
+      Number(tags['runyard.resume-attempt'] ?? 0) + 1,
+    );
     const definition = await this.#definition(task.taskDefinitionArn as string);
     const worker = definition?.containerDefinitions?.[0];
     if (!worker) throw new Error(`task ${arn}: no container definition`);
@@ -182,17 +205,11 @@ export class EcsAgent {
     const exited = container.wait({ condition: 'next-exit' });
     await container.start();
     await this.#report(arn, { lastStatus: 'RUNNING', containers: [{ name, lastStatus: 'RUNNING' }] });
-    if (fault === 'spot') {
-      setTimeout(() => {
-        if (running.stopping) return;
-        running.spot = true;
-        running.stopping = true;
-        this.#track(container.stop({ t: running.stopTimeout }).catch(() => undefined));
-      }, SPOT_AFTER_MS);
-    }
+    const logsShipped = await this.#shipLogs(worker, arn, container);
+    if (fault === 'spot') setTimeout(() => this.interruptSpot(arn), SPOT_AFTER_MS);
     await exited;
     const state = (await container.inspect()).State;
-    await this.#shipLogs(worker, arn, container);
+    await logsShipped();
     const oom = state.OOMKilled === true;
     const stopCode = running.spot
       ? 'SpotInterruption'
@@ -219,26 +236,60 @@ export class EcsAgent {
     });
   }
 
-  /** The awslogs driver's work: the container's output, one event a line, in `<prefix>/<name>/<taskId>`. */
-  async #shipLogs(worker: ContainerDefinition, arn: string, container: Docker.Container): Promise<void> {
+  /**
+   * The awslogs driver's work: the container's output, one event a line, in
+   * `<prefix>/<name>/<taskId>`, sent while the container runs. Returns what ends it: the last lines
+   * are sent once the container's log stream has ended.
+   */
+  async #shipLogs(worker: ContainerDefinition, arn: string, container: Docker.Container): Promise<() => Promise<void>> {
     const options = worker.logConfiguration?.logDriver === 'awslogs' ? worker.logConfiguration.options : undefined;
     const group = options?.['awslogs-group'];
-    if (!group) return;
+    if (!group) return async () => undefined;
     const stream = `${options['awslogs-stream-prefix']}/${worker.name}/${arn.split('/').pop()}`;
-    const text = demuxDockerLogs(
-      (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer,
-    );
     await this.#logs.createLogGroup({ logGroupName: group }).catch(() => undefined);
     await this.#logs.createLogStream({ logGroupName: group, logStreamName: stream });
-    const lines = text.split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    const now = Date.now();
-    if (lines.length)
+    const raw = (await container.logs({
+      stdout: true,
+      stderr: true,
+      follow: true,
+    })) as unknown as NodeJS.ReadableStream;
+    const text = new PassThrough();
+    // awslogs merges stdout and stderr into one stream.
+    container.modem.demuxStream(raw, text, text);
+    const ended = new Promise<void>((resolve) => {
+      raw.on('end', resolve);
+      raw.on('close', resolve);
+      raw.on('error', () => resolve());
+    });
+    let pending = '';
+    text.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+    });
+    const send = async (all: boolean) => {
+      const cut = all ? pending.length : pending.lastIndexOf('\n') + 1;
+      if (cut === 0) return;
+      const lines = pending.slice(0, cut).split('\n');
+      pending = pending.slice(cut);
+      if (lines.at(-1) === '') lines.pop();
+      if (!lines.length) return;
+      const now = Date.now();
       await this.#logs.putLogEvents({
         logGroupName: group,
         logStreamName: stream,
         logEvents: lines.map((message) => ({ message, timestamp: now })),
       });
+    };
+    let sending = Promise.resolve();
+    const next = (all: boolean) => {
+      sending = sending.then(() => send(all)).catch((error) => void this.errors.push(`logs: ${String(error)}`));
+      return sending;
+    };
+    const timer = setInterval(() => void next(false), LOG_FLUSH_MS);
+    return async () => {
+      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+      clearInterval(timer);
+      await next(true);
+    };
   }
 
   #definition(arn: string): Promise<TaskDefinition | undefined> {
@@ -256,8 +307,9 @@ export class EcsAgent {
 }
 
 /** `capacity` → capacity; `capacity:2` → capacity for start attempts 1 and 2 only. */
-function activeFault(tag: string | undefined, attempt: number): string | undefined {
+function activeFault(tag: string | undefined, startAttempt: number, taskOfRun: number): string | undefined {
   if (!tag) return undefined;
   const [kind, upTo] = tag.split(':');
+  const attempt = kind === 'spot' ? taskOfRun : startAttempt;
   return upTo === undefined || attempt <= Number(upTo) ? kind : undefined;
 }

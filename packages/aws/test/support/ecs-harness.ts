@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ECS } from '@aws-sdk/client-ecs';
-import { Instance, parseInstanceConfig, type RunRecord } from 'runyard';
+import { Instance, MonitoringDaemon, parseInstanceConfig, type RunRecord } from 'runyard';
 import { REPO } from '../../../docker/test/support/docker-instance.js';
 import { type DockerEngine, IMAGE_NODE, startDockerEngine } from '../../../docker/test/support/dockerd.js';
 import type { EcsRunLauncherConfig } from '../../src/index.js';
@@ -143,4 +143,30 @@ export async function taskAlive(world: EcsWorld, run: RunRecord): Promise<boolea
   }
   const { tasks = [] } = await world.ecs.describeTasks({ cluster: CLUSTER, tasks: [arn] });
   return tasks[0] !== undefined && tasks[0].lastStatus !== 'STOPPED';
+}
+
+/**
+ * Run monitoring for the test's instance, in this process (as `runyard daemon` runs it beside the
+ * launcher that launched the runs): an iteration every 200 ms until stop().
+ */
+export function startMonitoring(instance: Instance): { readonly log: string[]; stop(): Promise<void> } {
+  const daemon = new MonitoringDaemon(instance);
+  const abort = new AbortController();
+  const log: string[] = [];
+  const loop = (async () => {
+    while (!abort.signal.aborted) {
+      await daemon
+        .runIteration({ instance, daemonId: 'test-monitor', signal: abort.signal, log: (line) => log.push(line) })
+        .catch((error: unknown) => log.push(String(error)));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  return {
+    log,
+    async stop() {
+      abort.abort();
+      await loop;
+      await daemon.settled();
+    },
+  };
 }

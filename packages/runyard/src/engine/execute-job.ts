@@ -3,6 +3,7 @@ import { validateTags } from '../definitions/job.js';
 import { recordExecutionPlan } from '../events/execution-plan.js';
 import type { RunEvent } from '../events/run-event.js';
 import { endStepsWithRun } from '../events/step-end.js';
+import { configuredIOManager } from '../instance/configured-io-manager.js';
 import { Instance } from '../instance/instance.js';
 import { fromRunTags } from '../retries/retry-tags.js';
 import type { RunOrigin, RunRecord } from '../runs/run-record.js';
@@ -29,6 +30,10 @@ export interface ExecuteJobOptions {
   readonly onEvent?: (event: RunEvent) => void;
   /** Aborting it cancels the run: no new steps start, and running ones see `ctx.signal` aborted. */
   readonly signal?: AbortSignal;
+  /**
+   * Where step outputs are kept. Default: in memory, unless `instance`'s runyard.yaml names an
+   * `ioManager` other than the default; then that one (see instance/configured-io-manager.ts).
+   */
   readonly io?: IOManager;
   /** Recorded as the run's origin. */
   readonly origin?: RunOrigin;
@@ -83,6 +88,8 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
   };
   const instance = options.instance ?? (await Instance.ephemeral());
   try {
+    // The instance's configured IO manager (runyard.yaml `ioManager`), or memory for the default.
+    const io = options.io ?? (options.instance ? await configuredIOManager(options.instance) : undefined);
     const selectedSteps = selection ? new Set(selection.steps) : undefined;
     if (selectedSteps) {
       const issues = await checkSelectionInputs({
@@ -91,7 +98,7 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
         selected: selectedSteps,
         parent: options.fromRun,
         storage: instance.storage,
-        io: options.io,
+        io,
       });
       if (issues.length)
         throw new SelectionError(`job '${job.name}': step selection '${selection?.expression}'`, issues);
@@ -105,7 +112,7 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
       origin: options.origin ?? { codeLocation: '<in-process>', source: 'api' },
       ...(parent ? { parentRunId: parent.runId, rootRunId: parent.rootRunId ?? parent.runId } : {}),
     });
-    const completedSteps = options.io ? await completedStepsForRun(instance.storage, created, options.io) : undefined;
+    const completedSteps = io ? await completedStepsForRun(instance.storage, created, io) : undefined;
     const heartbeat =
       options.heartbeat && !instance.ephemeral
         ? await RunHeartbeat.start({
@@ -132,7 +139,7 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
         },
         startFrom: ['NOT_STARTED'],
         signal: options.signal,
-        io: options.io,
+        io,
         completedSteps,
         selectedSteps,
         codeLocation: options.codeLocation ?? options.origin?.codeLocation,

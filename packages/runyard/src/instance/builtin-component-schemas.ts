@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OUTPUTS_DIR } from '../engine/fs-io-manager.js';
 import { DEFAULT_COMPUTE_LOGS_DIR } from './instance-config-defaults.js';
 
 /**
@@ -22,5 +23,11 @@ export const localComputeLogManagerConfigSchema = z
   .object({ baseDir: z.string().min(1).default(DEFAULT_COMPUTE_LOGS_DIR) })
   .strict()
   .default({ baseDir: DEFAULT_COMPUTE_LOGS_DIR });
+
+/** `baseDir` is relative to the instance home unless absolute. */
+export const fileSystemIOManagerConfigSchema = z
+  .object({ baseDir: z.string().min(1).default(OUTPUTS_DIR) })
+  .strict()
+  .default({ baseDir: OUTPUTS_DIR });
 
 export { queuedRunCoordinatorConfigSchema } from '../coordinator/queued-run-coordinator-schema.js';

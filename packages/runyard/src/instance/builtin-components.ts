@@ -85,11 +85,23 @@ builtinComponents.registerBuiltin('computeLogs', 'LocalComputeLogManager', {
   },
 });
 
+builtinComponents.requireMembers('ioManager', ['storeOutput', 'loadOutput', 'hasOutput']);
+builtinComponents.registerBuiltin('ioManager', 'FileSystemIOManager', {
+  configSchema: async () => (await schemas()).fileSystemIOManagerConfigSchema,
+  defaultsInCreate: true,
+  create: async (config: { baseDir?: string }, ctx) => {
+    const { FileSystemIOManager, OUTPUTS_DIR } = await import('../engine/fs-io-manager.js');
+    // Relative to the home, like the compute logs: the outputs move with it.
+    return new FileSystemIOManager(path.resolve(ctx.home, config.baseDir ?? OUTPUTS_DIR));
+  },
+});
+
 // Runyard's plug-in packages: named by class alone in runyard.yaml, imported only when named.
 builtinComponents.registerPluginClass('storage', 'PostgresStorage', '@runyard/postgres');
 builtinComponents.registerPluginClass('runLauncher', 'DockerRunLauncher', '@runyard/docker');
 builtinComponents.registerPluginClass('runLauncher', 'K8sRunLauncher', '@runyard/k8s');
 builtinComponents.registerPluginClass('runLauncher', 'EcsRunLauncher', '@runyard/aws');
+builtinComponents.registerPluginClass('ioManager', 'S3IOManager', '@runyard/aws');
 
 /**
  * Adds a built-in to the default registry, for an application that wants its own class usable by

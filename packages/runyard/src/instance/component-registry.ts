@@ -1,5 +1,6 @@
 import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
 import type { RunCoordinator } from '../coordinator/run-coordinator.js';
+import type { IOManager } from '../engine/io-manager.js';
 import type { RunLauncher } from '../launcher/run-launcher.js';
 import type { Storage } from '../storage/storage.js';
 import type { ComponentConfig } from './component-config.js';
@@ -16,6 +17,7 @@ export interface ComponentKinds {
   runCoordinator: RunCoordinator;
   runLauncher: RunLauncher;
   computeLogs: ComputeLogManager;
+  ioManager: IOManager;
 }
 
 export type ComponentKind = keyof ComponentKinds;

@@ -17,7 +17,7 @@ import type {
  */
 
 /** The keys whose values are components (`{ module?, class, config? }`). */
-export const COMPONENT_KEYS = ['storage', 'runCoordinator', 'runLauncher', 'computeLogs'] as const;
+export const COMPONENT_KEYS = ['storage', 'runCoordinator', 'runLauncher', 'computeLogs', 'ioManager'] as const;
 
 export type ComponentKey = (typeof COMPONENT_KEYS)[number];
 
@@ -26,6 +26,8 @@ export const DEFAULT_COMPONENTS = deepFreeze({
   runCoordinator: { class: 'ImmediateRunCoordinator' },
   runLauncher: { class: 'ProcessRunLauncher' },
   computeLogs: { class: 'LocalComputeLogManager' },
+  // Step outputs as files under <home>/outputs (the directory is its config's `baseDir`).
+  ioManager: { class: 'FileSystemIOManager' },
 } as const satisfies Record<ComponentKey, ComponentConfig>);
 
 /** Where LocalComputeLogManager keeps logs when its config does not say: relative to RUNYARD_HOME. */

@@ -77,6 +77,7 @@ export function buildInstanceConfigSchema(z: typeof Zod) {
     // Several named launchers (run-launchers-config.ts); absent unless written.
     runLaunchers: buildRunLaunchersSchema(z).optional(),
     computeLogs: component(DEFAULT_COMPONENTS.computeLogs),
+    ioManager: component(DEFAULT_COMPONENTS.ioManager),
     runMonitoring,
     runWorker,
     daemon,

@@ -40,6 +40,8 @@ export interface InstanceConfig {
   /** Named launchers, when runyard.yaml gives `runLaunchers` (see namedLaunchers()). */
   readonly runLaunchers?: RunLaunchersConfig;
   readonly computeLogs: ComponentConfig;
+  /** Where launched runs keep step outputs (resume, retry from failure, step processes read them). */
+  readonly ioManager: ComponentConfig;
   readonly runMonitoring: RunMonitoringSettings;
   readonly runWorker: RunWorkerSettings;
   readonly daemon: DaemonSettings;

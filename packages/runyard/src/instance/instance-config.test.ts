@@ -16,6 +16,7 @@ const DEFAULTS = {
   runCoordinator: { class: 'ImmediateRunCoordinator' },
   runLauncher: { class: 'ProcessRunLauncher' },
   computeLogs: { class: 'LocalComputeLogManager' },
+  ioManager: { class: 'FileSystemIOManager' },
   runMonitoring: {
     enabled: true,
     startTimeoutSeconds: 180,
@@ -97,7 +98,7 @@ describe('loadInstanceConfig', () => {
     const { error, file } = await loadError('storage:\n  class: SqliteStorage\nbogus: 1\n');
     expect(error.message).toContain(`${file}: invalid instance config`);
     expect(error.message).toMatch(
-      /- bogus: unknown key \(valid keys: storage, runCoordinator, runLauncher, runLaunchers, computeLogs, runMonitoring/,
+      /- bogus: unknown key \(valid keys: storage, runCoordinator, runLauncher, runLaunchers, computeLogs, ioManager, runMonitoring/,
     );
     expect(error.data).toMatchObject({ file });
   });

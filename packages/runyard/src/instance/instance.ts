@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ComputeLogManager } from '../compute-logs/compute-log-manager.js';
 import { LauncherComputeLogManager } from '../compute-logs/launcher-compute-log-manager.js';
 import type { RunCoordinator } from '../coordinator/run-coordinator.js';
+import type { IOManager } from '../engine/io-manager.js';
 import { InvalidConfigError, RunyardError } from '../errors.js';
 import { newRunForJob, type SubmitJobRunOptions, submitRun } from '../launch/submit-run.js';
 import type { TerminateRunOptions, TerminateRunResult } from '../launch/terminate-run.js';
@@ -30,6 +31,7 @@ interface PreparedComponents {
   readonly runLaunchers: RunLauncherRouter;
   readonly runCoordinator: PreparedComponent<RunCoordinator>;
   readonly computeLogs: PreparedComponent<ComputeLogManager>;
+  readonly ioManager: PreparedComponent<IOManager>;
 }
 
 /** Picks the instance when `--home` is not given. */
@@ -89,6 +91,7 @@ export class Instance {
   readonly #prepared: PreparedComponents;
   #coordinator: Promise<RunCoordinator> | undefined;
   #computeLogs: Promise<ComputeLogManager> | undefined;
+  #ioManager: Promise<IOManager> | undefined;
   #disposing: Promise<void> | undefined;
 
   private constructor(
@@ -185,6 +188,7 @@ export class Instance {
       runLaunchers,
       runCoordinator: await prepareComponent('runCoordinator', config.runCoordinator, options),
       computeLogs: await prepareComponent('computeLogs', config.computeLogs, options),
+      ioManager: await prepareComponent('ioManager', config.ioManager, options),
     };
     if (create.createHome) {
       try {
@@ -254,6 +258,13 @@ export class Instance {
       .create()
       .then((base) => new LauncherComputeLogManager(base, this.storage, (run) => this.launcherForRun(run)));
     return this.#computeLogs;
+  }
+
+  /** Where launched runs keep step outputs (runyard.yaml's `ioManager`; files under the home by default). */
+  ioManager(): Promise<IOManager> {
+    this.#assertOpen();
+    this.#ioManager ??= this.#prepared.ioManager.create();
+    return this.#ioManager;
   }
 
   /** Creates a run of `job` (config and tags checked first: bad input creates nothing) and submits it. */

@@ -73,7 +73,7 @@ export async function checkSelectedRunInputs(
     selected,
     parent,
     storage: instance.storage,
-    io: createRunIOManager(instance),
+    io: await createRunIOManager(instance),
   });
   if (issues.length)
     throw new SelectionError(`job '${job.name}': step selection '${newRun.tags?.[STEP_SELECTION_TAG]}'`, issues);

@@ -115,7 +115,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
   process.on('SIGINT', onSignal);
 
   try {
-    const io = createRunIOManager(instance);
+    const io = await createRunIOManager(instance);
     const completedSteps = io ? await completedStepsForRun(storage, run, io, { resume: options.resume }) : undefined;
     // A run of selected steps (selection/) runs only those; the others' outputs come from its parent.
     const selectedSteps = selectedStepsOf(run);

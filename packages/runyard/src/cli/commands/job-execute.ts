@@ -36,7 +36,7 @@ export default async function jobExecute(_args: string[], opts: Record<string, u
       selection,
       fromRun,
       // Reading a parent run's outputs needs the instance's IO manager; without one, outputs stay in memory.
-      ...(fromRun ? { io: createRunIOManager(instance) } : {}),
+      ...(fromRun ? { io: await createRunIOManager(instance) } : {}),
       runConfig,
       tags,
       instance,

@@ -15,7 +15,8 @@ const BUILTIN_IO_MANAGERS: Readonly<Record<string, (config: unknown) => IOManage
  * imported from `module` (a package, an absolute path or a file: URL; a relative path is taken
  * from `cwd`) and built with `new Class(config)`, then `await init()` when it has one.
  */
-export async function ioManagerFromConfig(spec: IOManagerChildConfig, cwd: string): Promise<IOManager> {
+export async function ioManagerFromConfig(given: IOManagerChildConfig, cwd: string): Promise<IOManager> {
+  const spec = await withPluginModule(given);
   const label = spec.module === undefined ? `'${spec.class}'` : `'${spec.class}' from '${spec.module}'`;
   let created: unknown;
   if (spec.module === undefined) {
@@ -48,6 +49,17 @@ export async function ioManagerFromConfig(spec: IOManagerChildConfig, cwd: strin
   );
   if (missing.length) throw new RunyardError(`${label} is not an IO manager: it lacks ${missing.join(', ')}`);
   return created as IOManager;
+}
+
+/**
+ * A class that runyard.yaml may name alone (`ioManager: { class: S3IOManager }`) comes from one of
+ * Runyard's plug-in packages: the same registry as the instance's components says which.
+ */
+async function withPluginModule(spec: IOManagerChildConfig): Promise<IOManagerChildConfig> {
+  if (spec.module !== undefined || BUILTIN_IO_MANAGERS[spec.class]) return spec;
+  const { builtinComponents } = await import('../../instance/builtin-components.js');
+  const module = builtinComponents.pluginPackage('ioManager', spec.class);
+  return module === undefined ? spec : { ...spec, module };
 }
 
 /** As the component loader does: a package is imported as Runyard would, else looked up from `cwd`. */

@@ -193,7 +193,7 @@ async function checkLaunchSelection(ctx: ServerContext, job: JobDefinition, body
     selected: new Set(steps),
     parent,
     storage: ctx.instance.storage,
-    io: createRunIOManager(ctx.instance),
+    io: await createRunIOManager(ctx.instance),
   });
   issues.push(...missing.map((issue) => ({ path: 'selection', ...issue })));
   return { issues, selectedSteps: steps, parent };
