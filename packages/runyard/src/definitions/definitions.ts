@@ -44,8 +44,11 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
       throw new DefinitionError(`defineDefinitions(): schedules[${i}] is not a schedule defined with schedule({ … })`);
     if (schedules.has(schedule.name))
       throw new DefinitionError(`defineDefinitions(): two schedules are named '${schedule.name}'`);
-    // A schedule's job belongs to the location even when it is not listed under jobs.
-    addJob(schedule.job);
+    // A job left out of `jobs` is a mistake (the Jobs page and `job list` would not show it).
+    if (jobs.get(schedule.job.name) !== schedule.job)
+      throw new DefinitionError(
+        `defineDefinitions(): schedule '${schedule.name}' runs job '${schedule.job.name}', which is not in jobs; add it: jobs: [${[...jobs.keys(), schedule.job.name].join(', ')}]`,
+      );
     schedules.set(schedule.name, schedule);
   }
   return Object.freeze({ [DEFINITIONS_BRAND]: true as const, jobs, schedules });

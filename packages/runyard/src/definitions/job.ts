@@ -2,6 +2,7 @@ import { DefinitionError } from '../errors.js';
 import { JOB_BRAND } from './brands.js';
 import { type InputSource, type RawStep, recordGraph } from './graph-builder.js';
 import { buildJobGraph, type JobGraph } from './job-graph.js';
+import { checkKnownKeys, JOB_SPEC_KEYS } from './known-keys.js';
 import { validateName } from './op.js';
 
 /** Where a run worker runs the job's steps. */
@@ -55,6 +56,7 @@ export interface JobDefinition {
 export function job(spec: JobSpec): JobDefinition {
   if (!spec || typeof spec !== 'object') throw new DefinitionError('job() needs a spec object');
   const name = validateName(spec.name, 'job');
+  checkKnownKeys(spec, JOB_SPEC_KEYS, `job '${name}'`);
   let raw: RawStep[];
   if (typeof spec.graph === 'function' && spec.steps === undefined) raw = recordGraph(name, spec.graph);
   else if (spec.graph === undefined && spec.steps && typeof spec.steps === 'object')

@@ -3,6 +3,7 @@ import { DefinitionError } from '../errors.js';
 import type { LogLevel } from '../events/run-event.js';
 import { OP_BRAND } from './brands.js';
 import { currentGraphBuilder, type OutputHandle } from './graph-builder.js';
+import { checkKnownKeys, OP_SPEC_KEYS } from './known-keys.js';
 import { type RetryPolicy, validateRetryPolicy } from './retry-policy.js';
 
 export type InputSchemas = Record<string, z.ZodType>;
@@ -97,6 +98,7 @@ export function op<I extends InputSchemas = {}, CS extends z.ZodType | undefined
   const name = validateName(spec.name, 'op');
   if (typeof spec.run !== 'function') throw new DefinitionError(`op '${name}': 'run' must be a function`);
   const where = `op '${name}'`;
+  checkKnownKeys(spec, OP_SPEC_KEYS, where);
   const ins = Object.freeze({ ...(spec.ins ?? {}) }) as Readonly<InputSchemas>;
   for (const [input, schema] of Object.entries(ins)) {
     if (!isZodSchema(schema)) throw new DefinitionError(`${where}: input '${input}' must be a zod schema`);

@@ -2,6 +2,7 @@ import type { RunCoordinator } from '../coordinator/run-coordinator.js';
 import type { JobDefinition } from '../definitions/job.js';
 import { validateTags } from '../definitions/job.js';
 import { type RunConfig, validateRunConfig } from '../engine/run-config.js';
+import { checkReservedTags } from '../runs/reserved-tags.js';
 import type { NewRun, RunOrigin, RunRecord } from '../runs/run-record.js';
 import type { Storage } from '../storage/storage.js';
 
@@ -21,6 +22,7 @@ export interface SubmitJobRunOptions {
 export function newRunForJob(options: SubmitJobRunOptions): NewRun {
   const { runConfig } = validateRunConfig(options.job, options.runConfig ?? {});
   const tags = { ...options.job.tags, ...validateTags(`run of job '${options.job.name}'`, options.tags ?? {}) };
+  checkReservedTags(tags, `a run of job '${options.job.name}'`);
   return {
     ...(options.runId ? { runId: options.runId } : {}),
     jobName: options.job.name,

@@ -166,7 +166,7 @@ export async function listSchedules(
   return listings;
 }
 
-function definedSchedule(location: CodeLocation, name: string): ScheduleDefinition {
+export function definedSchedule(location: CodeLocation, name: string): ScheduleDefinition {
   const definition = location.definitions.schedules.get(name);
   if (!definition) throw new ScheduleNotFoundError(name, location.target, [...location.definitions.schedules.keys()]);
   return definition;

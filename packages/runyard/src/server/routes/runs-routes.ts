@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { RunConfig } from '../../engine/run-config.js';
+import { reservedTagIssues } from '../../runs/reserved-tags.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import { RUN_STATUS_EVENT_TYPES, RUN_STATUSES, type RunStatus } from '../../runs/run-status.js';
 import { type ApiIssue, badRequest } from '../http-error.js';
@@ -75,7 +76,8 @@ export function runsRoutes(ctx: ServerContext): Hono {
 
   app.post('/validate', async (c) => {
     const body = await readJsonBody(c, launchBody);
-    const { issues } = await resolveLaunch(ctx, body);
+    const { job, issues: configIssues } = await resolveLaunch(ctx, body);
+    const issues = [...configIssues, ...reservedTagIssues({ ...job.tags, ...body.tags })];
     return c.json({ valid: issues.length === 0, issues });
   });
 
