@@ -3,6 +3,7 @@ import { DEFINITIONS_BRAND, hasBrand, JOB_BRAND, SCHEDULE_BRAND } from './brands
 import type { JobDefinition } from './job.js';
 import type { ScheduleDefinition } from './schedule.js';
 
+/** What `defineDefinitions()` takes: the jobs, and the schedules of those jobs. */
 export interface DefinitionsSpec {
   readonly jobs?: readonly JobDefinition[];
   readonly schedules?: readonly ScheduleDefinition[];
@@ -54,6 +55,7 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   return Object.freeze({ [DEFINITIONS_BRAND]: true as const, jobs, schedules });
 }
 
+/** True when `value` is what `defineDefinitions()` returns (from this or another copy of Runyard). */
 export function isDefinitions(value: unknown): value is Definitions {
   return hasBrand(value, DEFINITIONS_BRAND);
 }

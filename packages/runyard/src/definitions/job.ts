@@ -29,6 +29,10 @@ interface JobSpecBase {
   readonly config?: Record<string, unknown>;
 }
 
+/**
+ * What `job()` takes: a name, and either `graph` (a function that calls ops) or `steps` (steps written
+ * out by name); optionally a description, tags, an executor and default run config (`config`).
+ */
 export type JobSpec =
   | (JobSpecBase & {
       /** Calls ops with each other's outputs; the compiler checks that the types fit. */
@@ -37,6 +41,7 @@ export type JobSpec =
     })
   | (JobSpecBase & { readonly steps: Readonly<Record<string, StepSpec>>; readonly graph?: never });
 
+/** A job as `job()` returns it: its name, tags, executor, default run config and its graph of steps. */
 export interface JobDefinition {
   readonly [JOB_BRAND]: true;
   readonly name: string;

@@ -6,6 +6,10 @@ import { checkReservedTags } from '../runs/reserved-tags.js';
 import type { NewRun, RunOrigin, RunRecord } from '../runs/run-record.js';
 import type { Storage } from '../storage/storage.js';
 
+/**
+ * What `Instance.submitJobRun()` and `newRunForJob()` take: the job, its code location, where the run
+ * comes from, run config and tags.
+ */
 export interface SubmitJobRunOptions {
   readonly job: JobDefinition;
   /** Where workers load the job from: an absolute file path or a package name. */
