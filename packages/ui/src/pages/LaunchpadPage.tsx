@@ -79,7 +79,12 @@ function LaunchForm({ job }: { job: Job }) {
   const tagsKey = JSON.stringify(tagResult.tags);
 
   // Validate what the user typed once they pause; the newest answer wins.
-  const settled = useDebounced({ yaml, tagsKey }, 350);
+  // Debounced as one string: an object made on each render would never settle, and re-validate forever.
+  const settledKey = useDebounced(JSON.stringify([yaml, tagsKey]), 350);
+  const settled = useMemo(() => {
+    const [y, t] = JSON.parse(settledKey) as [string, string];
+    return { yaml: y, tagsKey: t };
+  }, [settledKey]);
   const seq = useRef(0);
   useEffect(() => {
     const mine = ++seq.current;
