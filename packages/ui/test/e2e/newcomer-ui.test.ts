@@ -66,7 +66,9 @@ describeE2E('UI: a newcomer first hour', () => {
     expect(data).toMatch(/^\{\n {2}"preview": /);
     await screenshot(ui.page, 'newcomer-event-data');
 
-    // A live run: the log follows inside its own box while the page stays where it is.
+    // A live run: the log follows inside its own box while the page stays where it is. A short
+    // window puts the log below the fold, where scrolling it into view would move the page.
+    await ui.page.setViewportSize({ width: DESKTOP.width, height: 500 });
     const live = await ui.server.api('/api/runs', { body: { job: 'long_job', runConfig: {} } });
     const liveId = live.body.run.runId as string;
     await ui.page.goto(`${ui.server.url}/runs/${liveId}`);
@@ -74,6 +76,7 @@ describeE2E('UI: a newcomer first hour', () => {
     await ui.page.waitForSelector(tid('event-log-follow'));
     await waitFor(async () => (await ui.page.locator(tid('event-row')).count()) > 3, 'some events');
     expect(await ui.page.evaluate(() => window.scrollY)).toBe(0);
+    await ui.page.setViewportSize(DESKTOP);
     await ui.server.api(`/api/runs/${liveId}/terminate`, { body: { force: true } });
   });
 
@@ -141,5 +144,37 @@ describeE2E('UI: a newcomer first hour', () => {
       await server.stop();
       rmSync(file, { force: true });
     }
+  });
+
+  it('the Runs page finds a run by the start of its id and filters by creation date', async () => {
+    const { body } = await ui.server.api('/api/runs', { body: { job: 'quick_etl', runConfig: {} } });
+    const runId = body.run.runId as string;
+    await ui.server.api('/api/runs', { body: { job: 'quick_etl', runConfig: {} } });
+    await ui.page.goto(`${ui.server.url}/runs`);
+    await ui.page.waitForSelector(tid(`run-row-${runId}`));
+    expect(await ui.page.locator('tr[data-testid^="run-row-"]').count()).toBeGreaterThan(1);
+    await ui.page.fill(tid('filter-run-id'), runId.slice(0, 6));
+    await ui.page.press(tid('filter-run-id'), 'Enter');
+    await ui.page.waitForURL(new RegExp(`id=${runId.slice(0, 6)}`));
+    await waitFor(async () => (await ui.page.locator('tr[data-testid^="run-row-"]').count()) === 1, 'one run');
+    expect(await ui.page.locator(tid(`run-row-${runId}`)).count()).toBe(1);
+    await screenshot(ui.page, 'newcomer-runs-search');
+
+    // Today holds the run; a range that ended yesterday holds none.
+    const today = await ui.page.evaluate(() => {
+      const d = new Date();
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    });
+    await ui.page.fill(tid('filter-from'), today);
+    await ui.page.waitForURL(new RegExp(`from=${today}`));
+    await ui.page.waitForSelector(tid(`run-row-${runId}`));
+    await ui.page.goto(`${ui.server.url}/runs?to=2001-01-01`);
+    await ui.page.waitForSelector(tid('runs-empty'));
+    await ui.page.setViewportSize(PHONE);
+    await ui.page.goto(`${ui.server.url}/runs?id=${runId.slice(0, 6)}`);
+    await ui.page.waitForSelector(tid(`run-row-${runId}`));
+    expect(await ui.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await screenshot(ui.page, 'newcomer-runs-phone');
+    await ui.page.setViewportSize(DESKTOP);
   });
 });
