@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client';
 import type { ConfigIssue, Job } from '../api/types';
+import { ConfigCompletions, type EditorCursor } from '../components/ConfigCompletions';
 import { Empty, ErrorBanner, Loading } from '../components/Feedback';
 import { TagsEditor } from '../components/TagsEditor';
 import { YamlEditor } from '../components/YamlEditor';
@@ -75,6 +76,7 @@ function LaunchForm({ job }: { job: Job }) {
   const [validation, setValidation] = useState<Validation>({ state: 'idle' });
   const [launching, setLaunching] = useState(false);
   const [launchError, setLaunchError] = useState<Error | null>(null);
+  const [cursor, setCursor] = useState<EditorCursor>();
   const tagResult = useMemo(() => tagsFromRows(rows), [rows]);
   const tagsKey = JSON.stringify(tagResult.tags);
 
@@ -142,7 +144,14 @@ function LaunchForm({ job }: { job: Job }) {
             </button>
           </div>
         </div>
-        <YamlEditor value={yaml} onChange={setYaml} marks={marks} testId="launchpad-config" />
+        <YamlEditor
+          value={yaml}
+          onChange={setYaml}
+          marks={marks}
+          testId="launchpad-config"
+          onCursor={(offset, textarea) => setCursor({ offset, textarea })}
+        />
+        <ConfigCompletions job={job} yaml={yaml} cursor={cursor} onChange={setYaml} />
         {issues.length > 0 && (
           <ul className="issues" data-testid="launchpad-issues">
             {issues.map((issue, i) => (

@@ -177,4 +177,29 @@ describeE2E('UI: a newcomer first hour', () => {
     await screenshot(ui.page, 'newcomer-runs-phone');
     await ui.page.setViewportSize(DESKTOP);
   });
+
+  it("the Launchpad completes config keys with their types and defaults from the job's schema", async () => {
+    await ui.page.setViewportSize(DESKTOP);
+    await ui.page.goto(`${ui.server.url}/launchpad?job=quick_etl`);
+    await ui.page.waitForSelector(`${tid('launchpad-validation')}[data-state="valid"]`);
+    const editor = ui.page.locator(tid('launchpad-config'));
+    await editor.fill('');
+    await editor.pressSequentially('ops:\n  extract:\n    config:\n      ');
+    const list = ui.page.locator(tid('config-completions'));
+    await list.waitFor();
+    expect(await list.getAttribute('data-path')).toBe('ops.extract.config');
+    const count = ui.page.locator(tid('config-completion-count'));
+    expect(await count.textContent()).toContain('integer');
+    expect(await count.textContent()).toContain('default 3');
+    expect(await ui.page.locator(tid('config-completion-label')).textContent()).toContain('default rows');
+    await screenshot(ui.page, 'newcomer-launchpad-completion');
+    await editor.pressSequentially('la');
+    expect(await ui.page.locator(`${tid('config-completions')} button`).count()).toBe(1);
+    await ui.page.click(tid('config-completion-label'));
+    expect(await editor.inputValue()).toBe('ops:\n  extract:\n    config:\n      label: rows');
+    await ui.page.waitForSelector(`${tid('launchpad-validation')}[data-state="valid"]`);
+    await ui.page.setViewportSize(PHONE);
+    await screenshot(ui.page, 'newcomer-launchpad-phone');
+    await ui.page.setViewportSize(DESKTOP);
+  });
 });
