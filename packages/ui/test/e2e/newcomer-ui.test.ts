@@ -202,4 +202,52 @@ describeE2E('UI: a newcomer first hour', () => {
     await screenshot(ui.page, 'newcomer-launchpad-phone');
     await ui.page.setViewportSize(DESKTOP);
   });
+
+  it('draws a tall job graph whole, and the run timeline readable at phone width', async () => {
+    const server = await startServer({ args: ['-f', path.join(UI_DIR, 'test/fixtures/nine-ops.ts')] });
+    try {
+      for (const [name, viewport] of [
+        ['desktop', DESKTOP],
+        ['phone', PHONE],
+      ] as const) {
+        await ui.page.setViewportSize(viewport);
+        await ui.page.goto(`${server.url}/jobs/nine_ops`);
+        const last = ui.page.locator(tid('graph-node-publish_report'));
+        await last.waitFor();
+        const box = ui.page.locator(tid('job-graph'));
+        // Scrolled to its end, the graph's box shows the last node whole.
+        await box.evaluate((el) => {
+          el.scrollTop = el.scrollHeight;
+          el.scrollLeft = el.scrollWidth;
+        });
+        const outer = (await box.boundingBox())!;
+        const node = (await last.boundingBox())!;
+        expect(node.y + node.height).toBeLessThanOrEqual(outer.y + outer.height + 0.5);
+        expect(node.y).toBeGreaterThanOrEqual(outer.y - 0.5);
+        await screenshot(ui.page, `newcomer-graph-${name}`);
+      }
+      const { body } = await server.api('/api/runs', { body: { job: 'nine_ops', runConfig: {} } });
+      const runId = body.run.runId as string;
+      await waitFor(async () => (await server.api(`/api/runs/${runId}`)).body.run?.status === 'SUCCESS', 'the run');
+      await ui.page.setViewportSize(PHONE);
+      await ui.page.goto(`${server.url}/runs/${runId}`);
+      await ui.page.waitForSelector(tid('event-row'));
+      expect(await ui.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+      // The timeline's tick labels that are shown do not overlap.
+      const ticks = await ui.page.evaluate(() =>
+        [...document.querySelectorAll('.timeline-axis .timeline-tick')]
+          .filter((el) => getComputedStyle(el).visibility !== 'hidden')
+          .map((el) => {
+            const r = el.getBoundingClientRect();
+            return [r.left, r.right] as const;
+          }),
+      );
+      expect(ticks.length).toBeGreaterThan(1);
+      for (let i = 1; i < ticks.length; i++) expect(ticks[i]![0]).toBeGreaterThanOrEqual(ticks[i - 1]![1]);
+      await screenshot(ui.page, 'newcomer-run-phone');
+    } finally {
+      await ui.page.setViewportSize(DESKTOP);
+      await server.stop();
+    }
+  });
 });
