@@ -1,6 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { LOG_LEVELS, type LogLevel, type RunEvent } from '../api/types';
-import { formatClock } from '../lib/format';
 import { countByLevel, filterEvents } from '../lib/log-filter';
 import { EventRow } from './EventRow';
 
