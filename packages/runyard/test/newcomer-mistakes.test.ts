@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -218,6 +218,23 @@ describe('messages', () => {
     const runId = /launched run ([0-9a-f-]{36})/.exec(stdout)?.[1] as string;
     const stopped = await runCli(['run', 'terminate', runId, '--force'], { home });
     expect(stopped.code).toBe(0);
+  });
+});
+
+describe('runyard init', () => {
+  it('writes a project into a new directory and refuses one that holds files, writing nothing', async () => {
+    const dir = path.join(tempHome(), 'my-jobs');
+    const made = await runCli(['init', dir]);
+    expect(made.code).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(
+      ['.gitignore', 'README.md', 'package.json', 'runyard.yaml', 'src', 'tsconfig.json'].sort(),
+    );
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    expect(pkg).toMatchObject({ name: 'my-jobs', type: 'module', dependencies: { runyard: '^0.1.0' } });
+    expect(pkg.dependencies.zod).toMatch(/^\^4\./);
+    const again = await runCli(['init', dir]);
+    expectUserError(again, `${dir} is not empty`);
+    expect(readdirSync(path.join(dir, 'src')).sort()).toEqual(['definitions.test.ts', 'definitions.ts']);
   });
 });
 
