@@ -12,13 +12,15 @@ interface Props {
   readonly yaml: string;
   readonly cursor: EditorCursor | undefined;
   readonly onChange: (yaml: string) => void;
+  /** Where the cursor is after a key was written (at the end of what was written). */
+  readonly onCursor: (cursor: EditorCursor) => void;
 }
 
 /**
  * The keys that may be written on the cursor's line, from the job's steps and their config
  * schemas, with type and default; a click writes `key: default` on the line.
  */
-export function ConfigCompletions({ job, yaml, cursor, onChange }: Props) {
+export function ConfigCompletions({ job, yaml, cursor, onChange, onCursor }: Props) {
   const ctx = useMemo(
     () => (cursor ? completionAt(yaml, Math.min(cursor.offset, yaml.length), job.steps) : undefined),
     [cursor, yaml, job.steps],
@@ -39,6 +41,7 @@ export function ConfigCompletions({ job, yaml, cursor, onChange }: Props) {
               onClick={() => {
                 const done = applySuggestion(yaml, ctx, s);
                 onChange(done.text);
+                onCursor({ offset: done.cursor, textarea: cursor.textarea });
                 requestAnimationFrame(() => {
                   cursor.textarea.focus();
                   cursor.textarea.setSelectionRange(done.cursor, done.cursor);

@@ -151,7 +151,7 @@ function LaunchForm({ job }: { job: Job }) {
           testId="launchpad-config"
           onCursor={(offset, textarea) => setCursor({ offset, textarea })}
         />
-        <ConfigCompletions job={job} yaml={yaml} cursor={cursor} onChange={setYaml} />
+        <ConfigCompletions job={job} yaml={yaml} cursor={cursor} onChange={setYaml} onCursor={setCursor} />
         {issues.length > 0 && (
           <ul className="issues" data-testid="launchpad-issues">
             {issues.map((issue, i) => (

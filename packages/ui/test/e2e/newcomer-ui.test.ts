@@ -197,6 +197,8 @@ describeE2E('UI: a newcomer first hour', () => {
     expect(await ui.page.locator(`${tid('config-completions')} button`).count()).toBe(1);
     await ui.page.click(tid('config-completion-label'));
     expect(await editor.inputValue()).toBe('ops:\n  extract:\n    config:\n      label: rows');
+    // The line is complete: nothing more is offered for it.
+    expect(await ui.page.locator(tid('config-completions')).count()).toBe(0);
     await ui.page.waitForSelector(`${tid('launchpad-validation')}[data-state="valid"]`);
     await ui.page.setViewportSize(PHONE);
     await screenshot(ui.page, 'newcomer-launchpad-phone');
