@@ -24,6 +24,7 @@ export class DefinitionError extends RunyardError {
   }
 }
 
+/** One problem found in config: the dotted key path and what is wrong there. */
 export interface ConfigIssue {
   /** A dotted key path, e.g. `ops.greet.config.name`. */
   readonly path: string;
@@ -56,12 +57,17 @@ export class CodeLocationError extends RunyardError {
   }
 }
 
+/** No run has this id (or unique id prefix). A user error (exit 2, HTTP 404). */
 export class RunNotFoundError extends RunyardError {
   constructor(readonly runId: string) {
     super(`run '${runId}' was not found`, { data: { runId }, userError: true });
   }
 }
 
+/**
+ * A code location has no job of that name; the message lists the jobs it has. A user error (exit 2,
+ * HTTP 404).
+ */
 export class JobNotFoundError extends RunyardError {
   constructor(jobName: string, available: readonly string[], where?: string) {
     const list = available.length ? `; jobs there: ${available.join(', ')}` : '; it defines no jobs';
@@ -72,6 +78,7 @@ export class JobNotFoundError extends RunyardError {
   }
 }
 
+/** A run with this id exists already. */
 export class RunAlreadyExistsError extends RunyardError {
   constructor(readonly runId: string) {
     super(`a run with id '${runId}' already exists`, { data: { runId } });

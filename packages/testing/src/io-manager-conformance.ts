@@ -1,6 +1,7 @@
 import type { IOManager, OutputKey } from 'runyard';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+/** What `ioManagerConformance()` needs: a factory of the IO manager under test, and how to clean up. */
 export interface IOManagerConformanceSetup {
   /** The IO manager under test, empty or holding only other runs' outputs. */
   readonly io: IOManager;

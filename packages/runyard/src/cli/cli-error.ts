@@ -15,7 +15,8 @@ export class ExitCode extends Error {
   }
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** 130 is the shell's code for a command stopped by Ctrl-C (128 + SIGINT). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /**
  * Turns whatever a command threw into an exit code. User mistakes get their message alone, no

@@ -36,9 +36,18 @@ export function buildProgram(): Command {
   const program = new Command('runyard')
     .description('Runyard: jobs in TypeScript, launched onto their own compute')
     .version(readVersion(), '-V, --version')
-    .option('--home <dir>', 'the instance directory (default: $RUNYARD_HOME or ./.runyard)')
+    .option(
+      '--home <dir>',
+      'the instance directory (default: $RUNYARD_HOME, else the nearest runyard.yaml or .runyard up from here, else ./.runyard)',
+    )
     .showSuggestionAfterError()
     .exitOverride();
+
+  program
+    .command('init')
+    .description('write a new project: package.json, tsconfig, a job and its test, runyard.yaml, README')
+    .argument('[dir]', 'the directory to create (new or empty)', '.')
+    .action(action(program, () => import('./commands/init.js')));
 
   const job = program.command('job').description('jobs in a code location');
   job

@@ -21,12 +21,16 @@ async function readOne(file: string): Promise<Record<string, unknown>> {
         : `cannot read config file '${file}': ${(error as Error).message}`,
     );
   }
-  const { parseDocument } = await import('yaml');
-  const doc = parseDocument(text, { prettyErrors: false });
+  const { LineCounter, parseDocument } = await import('yaml');
+  // Without prettyErrors the parser gives offsets only; the line counter turns them into line and column.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   const first = doc.errors[0];
   if (first) {
-    const pos = first.linePos?.[0];
-    throw new UsageError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${first.message.split('\n')[0]}`);
+    const pos = lineCounter.linePos(first.pos[0]);
+    throw new UsageError(
+      `${file}:${pos.line}:${pos.col}: YAML syntax error at line ${pos.line}, column ${pos.col}: ${first.message.split('\n')[0]}`,
+    );
   }
   const value = doc.toJS() ?? {};
   if (!isPlainObject(value))

@@ -26,7 +26,16 @@ export function resolveCodeLocationTarget(target: string, cwd: string): CodeLoca
   if (!target.trim()) throw new CodeLocationError('no code location given: name a .ts or .js file, or a package');
   if (target.startsWith('file:')) return resolveFile(target, fileURLToPath(target));
   const looksLikePath = /^[.\\/]|^[A-Za-z]:[\\/]/.test(target) || KNOWN_EXTENSIONS.includes(path.extname(target));
-  return looksLikePath ? resolveFile(target, path.resolve(cwd, target)) : resolvePackageTarget(target, cwd);
+  if (looksLikePath) return resolveFile(target, path.resolve(cwd, target));
+  try {
+    return resolvePackageTarget(target, cwd);
+  } catch (error) {
+    // `-f notts.json` or `-f somedir` names something that exists here: say what is wrong with it,
+    // not that no package of that name is installed.
+    const file = path.resolve(cwd, target);
+    if (statSync(file, { throwIfNoEntry: false })) return resolveFile(target, file);
+    throw error;
+  }
 }
 
 function resolveFile(target: string, file: string): CodeLocationTarget {

@@ -22,6 +22,7 @@ import { definitionsFromModule } from './default-export.js';
 import type { LoadErrorContext } from './explain-load-error.js';
 import { displayPath } from './source-location.js';
 
+/** Options of `loadCodeLocation()`: the directory a relative target is resolved from, and where compiled TypeScript is cached. */
 export interface LoadCodeLocationOptions {
   /** Where relative paths and package names are resolved from; default `process.cwd()`. */
   cwd?: string;
@@ -29,6 +30,10 @@ export interface LoadCodeLocationOptions {
   cacheDir?: string;
 }
 
+/**
+ * A loaded code location: its definitions, where it came from, and `getJob(name)`, which throws
+ * `JobNotFoundError` naming the jobs there.
+ */
 export interface CodeLocation {
   /** As given: `examples/hello.ts`, `my-pipelines`. */
   readonly target: string;

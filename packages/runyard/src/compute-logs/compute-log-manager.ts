@@ -1,5 +1,10 @@
+/** Which captured stream of a run worker: `stdout` or `stderr`. */
 export type LogStream = 'stdout' | 'stderr';
 
+/**
+ * A piece of a run's captured output, from `ComputeLogManager.read`: the data, the offset to read from
+ * next, and whether the log exists.
+ */
 export interface LogChunk {
   readonly data: string;
   /** Pass back as `offset` to read on from here (for `--follow`). */

@@ -2,6 +2,7 @@ import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ComputeLogManager, LogChunk, LogStream } from './compute-log-manager.js';
 
+/** Config of `LocalComputeLogManager`: the directory that holds each run's captured stdout and stderr. */
 export interface LocalComputeLogManagerConfig {
   /** Directory for `<runId>/stdout.log` and `stderr.log`. Default `<RUNYARD_HOME>/compute_logs`. */
   readonly baseDir: string;

@@ -16,6 +16,10 @@ export interface TagConcurrencyLimit {
   readonly perUniqueValue?: boolean;
 }
 
+/**
+ * Config of `QueuedRunCoordinator`: the most runs in progress at once, per-tag limits, and how the
+ * daemon dequeues.
+ */
 export interface QueuedRunCoordinatorConfig {
   /** Runs in progress (STARTING, STARTED, CANCELING) at once; -1 for no limit. Default 10. */
   readonly maxConcurrentRuns?: number;

@@ -1,6 +1,10 @@
 import type { RunRecord } from '../runs/run-record.js';
 import type { RunStorage } from '../storage/run-storage.js';
 
+/**
+ * What `RunCoordinator.submitRun` gets: the NOT_STARTED run, the run storage, and `launchRun` to
+ * launch it now.
+ */
 export interface SubmitRunContext {
   /** The run, just created in NOT_STARTED. */
   readonly run: RunRecord;

@@ -9,6 +9,7 @@ import { announcePresence, withdrawPresence } from './daemon-presence.js';
 export const DAEMON_LEASE = 'runyard-daemon';
 const MAX_ERRORS_KEPT = 5;
 
+/** Options of `DaemonLoop`: the lease time-to-live (how soon a standby takes over), how often the lease is renewed, and where to log. */
 export interface DaemonLoopOptions {
   /** How long the lease lasts without renewal: a standby takes over this long after the leader dies. */
   readonly leaseTtlMs?: number;

@@ -1,5 +1,9 @@
 import type { Instance } from '../instance/instance.js';
 
+/**
+ * What each `Daemon.runIteration` gets: the instance, an abort signal that fires on shutdown, and the
+ * daemon's id.
+ */
 export interface DaemonIterationContext {
   readonly instance: Instance;
   /** This daemon process's id (`host:pid:random`), also the lease holder. */

@@ -3,6 +3,7 @@ import { DEFINITIONS_BRAND, hasBrand, JOB_BRAND, SCHEDULE_BRAND } from './brands
 import type { JobDefinition } from './job.js';
 import type { ScheduleDefinition } from './schedule.js';
 
+/** What `defineDefinitions()` takes: the jobs, and the schedules of those jobs. */
 export interface DefinitionsSpec {
   readonly jobs?: readonly JobDefinition[];
   readonly schedules?: readonly ScheduleDefinition[];
@@ -63,8 +64,11 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
       throw new DefinitionError(`defineDefinitions(): schedules[${i}] is not a schedule defined with schedule({ … })`);
     if (schedules.has(schedule.name))
       throw new DefinitionError(`defineDefinitions(): two schedules are named '${schedule.name}'`);
-    // A schedule's job belongs to the location even when it is not listed under jobs.
-    addJob(schedule.job);
+    // A job left out of `jobs` is a mistake (the Jobs page and `job list` would not show it).
+    if (jobs.get(schedule.job.name) !== schedule.job)
+      throw new DefinitionError(
+        `defineDefinitions(): schedule '${schedule.name}' runs job '${schedule.job.name}', which is not in jobs; add it: jobs: [${[...jobs.keys(), schedule.job.name].join(', ')}]`,
+      );
     schedules.set(schedule.name, schedule);
   }
   if (defaultLauncher !== undefined) for (const job of jobs.values()) defaultLaunchers.set(job, defaultLauncher);
@@ -76,6 +80,7 @@ export function defineDefinitions(spec: DefinitionsSpec): Definitions {
   });
 }
 
+/** True when `value` is what `defineDefinitions()` returns (from this or another copy of Runyard). */
 export function isDefinitions(value: unknown): value is Definitions {
   return hasBrand(value, DEFINITIONS_BRAND);
 }

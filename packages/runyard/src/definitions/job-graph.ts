@@ -3,6 +3,7 @@ import { OP_BRAND } from './brands.js';
 import type { InputSource, RawStep } from './graph-builder.js';
 import type { AnyOp } from './op.js';
 
+/** One step of a job's graph: its key, its op, and the upstream steps feeding each input. */
 export interface StepNode {
   readonly key: string;
   readonly op: AnyOp;

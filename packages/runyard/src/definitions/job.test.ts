@@ -144,14 +144,29 @@ describe('retry policy', () => {
 describe('defineDefinitions()', () => {
   const j = job({ name: 'j', graph: () => source() });
 
-  it('collects jobs and the jobs of schedules', () => {
-    const other = job({ name: 'other', graph: () => source() });
+  it('collects jobs and schedules', () => {
     const defs = defineDefinitions({
       jobs: [j],
-      schedules: [schedule({ name: 'hourly', cron: '0 * * * *', job: other })],
+      schedules: [schedule({ name: 'hourly', cron: '0 * * * *', job: j })],
     });
-    expect([...defs.jobs.keys()]).toEqual(['j', 'other']);
+    expect([...defs.jobs.keys()]).toEqual(['j']);
     expect(defs.schedules.get('hourly')?.timezone).toBe('UTC');
+  });
+
+  it('refuses a schedule whose job is not in jobs', () => {
+    const other = job({ name: 'other', graph: () => source() });
+    expect(() =>
+      defineDefinitions({ jobs: [j], schedules: [schedule({ name: 'hourly', cron: '0 * * * *', job: other })] }),
+    ).toThrow("schedule 'hourly' runs job 'other', which is not in jobs");
+  });
+
+  it('refuses unknown keys in op and job specs, naming the key', () => {
+    expect(() => op({ name: 'o', output: z.string(), run: () => 'x' } as never)).toThrow(
+      "op 'o': unknown key 'output' (known keys: name, description, tags, ins, config, out, retryPolicy, run)",
+    );
+    expect(() => job({ name: 'jj', graph: () => source(), executer: { type: 'in_process' } } as never)).toThrow(
+      "job 'jj': unknown key 'executer'",
+    );
   });
 
   it('refuses duplicates, wrong values and unknown keys', () => {

@@ -2,6 +2,7 @@ import { DefinitionError } from '../errors.js';
 import { JOB_BRAND } from './brands.js';
 import { type InputSource, type RawStep, recordGraph } from './graph-builder.js';
 import { buildJobGraph, type JobGraph } from './job-graph.js';
+import { checkKnownKeys, JOB_SPEC_KEYS } from './known-keys.js';
 import { validateName } from './op.js';
 
 /** Where a run worker runs the job's steps. */
@@ -28,6 +29,10 @@ interface JobSpecBase {
   readonly config?: Record<string, unknown>;
 }
 
+/**
+ * What `job()` takes: a name, and either `graph` (a function that calls ops) or `steps` (steps written
+ * out by name); optionally a description, tags, an executor and default run config (`config`).
+ */
 export type JobSpec =
   | (JobSpecBase & {
       /** Calls ops with each other's outputs; the compiler checks that the types fit. */
@@ -36,6 +41,7 @@ export type JobSpec =
     })
   | (JobSpecBase & { readonly steps: Readonly<Record<string, StepSpec>>; readonly graph?: never });
 
+/** A job as `job()` returns it: its name, tags, executor, default run config and its graph of steps. */
 export interface JobDefinition {
   readonly [JOB_BRAND]: true;
   readonly name: string;
@@ -55,6 +61,7 @@ export interface JobDefinition {
 export function job(spec: JobSpec): JobDefinition {
   if (!spec || typeof spec !== 'object') throw new DefinitionError('job() needs a spec object');
   const name = validateName(spec.name, 'job');
+  checkKnownKeys(spec, JOB_SPEC_KEYS, `job '${name}'`);
   let raw: RawStep[];
   if (typeof spec.graph === 'function' && spec.steps === undefined) raw = recordGraph(name, spec.graph);
   else if (spec.graph === undefined && spec.steps && typeof spec.steps === 'object')

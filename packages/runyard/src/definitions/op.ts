@@ -3,17 +3,25 @@ import { DefinitionError } from '../errors.js';
 import type { LogLevel } from '../events/run-event.js';
 import { OP_BRAND } from './brands.js';
 import { currentGraphBuilder, type OutputHandle } from './graph-builder.js';
+import { checkKnownKeys, OP_SPEC_KEYS } from './known-keys.js';
 import { type RetryPolicy, validateRetryPolicy } from './retry-policy.js';
 
+/** An op's inputs: a zod schema per input name. */
 export type InputSchemas = Record<string, z.ZodType>;
 
+/** The values an op receives for its inputs, typed by their schemas. */
 export type InputValues<I extends InputSchemas> = { [K in keyof I]: z.output<I[K]> };
 
 /** What a graph passes to an op's input: one upstream output, or a list of them (fan-in). */
 export type InputArg<T> = OutputHandle<T> | (T extends readonly (infer E)[] ? readonly OutputHandle<E>[] : never);
 
+/**
+ * What a step call in a graph takes: for each input, the output handle (or list of handles, for
+ * fan-in) that feeds it.
+ */
 export type InputArgs<I extends InputSchemas> = { [K in keyof I]: InputArg<z.output<I[K]>> };
 
+/** `ctx.log`: each message (with optional data) becomes a LOG event in the run's event log. */
 export interface OpLogger {
   debug(message: string, data?: Record<string, unknown>): void;
   info(message: string, data?: Record<string, unknown>): void;
@@ -37,6 +45,11 @@ export interface OpContext<C = unknown> {
   readonly signal: AbortSignal;
 }
 
+/**
+ * What `op()` takes. Keys: `name`, `description`, `tags`, `ins` (input schemas), `config` (config
+ * schema), `out` (output schema), `retryPolicy`, `run`. Any other key is refused when the code
+ * location loads.
+ */
 export interface OpSpec<I extends InputSchemas, CS extends z.ZodType | undefined, O> {
   /** Also the default step name; letters, digits, `_` and `-`. */
   readonly name: string;
@@ -69,6 +82,10 @@ export interface AnyOp {
   readonly run: (ctx: OpContext<any>, inputs: Record<string, unknown>) => unknown;
 }
 
+/**
+ * An op as `op()` returns it: call it inside a job's graph to add a step, or `.as(name)` to add it
+ * under another step name.
+ */
 export type OpDefinition<I extends InputSchemas = InputSchemas, O = unknown> = AnyOp &
   OpCall<I, O> & {
     /** Use this op under another step name (needed to use one op twice in a job). */
@@ -97,6 +114,7 @@ export function op<I extends InputSchemas = {}, CS extends z.ZodType | undefined
   const name = validateName(spec.name, 'op');
   if (typeof spec.run !== 'function') throw new DefinitionError(`op '${name}': 'run' must be a function`);
   const where = `op '${name}'`;
+  checkKnownKeys(spec, OP_SPEC_KEYS, where);
   const ins = Object.freeze({ ...(spec.ins ?? {}) }) as Readonly<InputSchemas>;
   for (const [input, schema] of Object.entries(ins)) {
     if (!isZodSchema(schema)) throw new DefinitionError(`${where}: input '${input}' must be a zod schema`);

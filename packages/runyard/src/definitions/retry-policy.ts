@@ -1,5 +1,6 @@
 import { DefinitionError } from '../errors.js';
 
+/** How the delay between op retries grows: the same each time, by `delayMs` each retry, or doubling. */
 export type Backoff = 'constant' | 'linear' | 'exponential';
 
 /** How a failing step is retried: up to `maxRetries` more attempts, waiting between them. */

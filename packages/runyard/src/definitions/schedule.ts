@@ -11,13 +11,22 @@ import { cronErrorReason, parseCron } from './schedule-cron.js';
  */
 export type ScheduleCatchUp = 'latest' | 'all' | 'none';
 
+/**
+ * What a schedule does about ticks it missed while the daemon was down: run the latest only, run all
+ * of them, or none.
+ */
 export const SCHEDULE_CATCH_UP: readonly ScheduleCatchUp[] = ['latest', 'all', 'none'];
 
+/** What a schedule's run config or tags function gets: the tick's scheduled time. */
 export interface ScheduleEvaluationContext {
   /** The tick's scheduled time. */
   readonly scheduledTime: Date;
 }
 
+/**
+ * What `schedule()` takes: name, cron, job, and optionally timezone, run config, tags, catch-up and
+ * description.
+ */
 export interface ScheduleSpec {
   readonly name: string;
   /**
@@ -38,6 +47,7 @@ export interface ScheduleSpec {
   readonly catchUp?: ScheduleCatchUp;
 }
 
+/** A schedule as `schedule()` returns it. */
 export interface ScheduleDefinition {
   readonly [SCHEDULE_BRAND]: true;
   readonly name: string;
@@ -50,6 +60,10 @@ export interface ScheduleDefinition {
   readonly catchUp: ScheduleCatchUp;
 }
 
+/**
+ * Defines a schedule: run `job` at each tick of `cron` (in `timezone`, default UTC), with run config
+ * and tags (fixed, or computed per tick). List it, and its job, in `defineDefinitions()`.
+ */
 export function schedule(spec: ScheduleSpec): ScheduleDefinition {
   if (!spec || typeof spec !== 'object') throw new DefinitionError('schedule() needs a spec object');
   const name = validateName(spec.name, 'schedule');

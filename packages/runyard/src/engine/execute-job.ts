@@ -19,6 +19,10 @@ import type { IOManager } from './io-manager.js';
 import { type RunConfig, validateRunConfig } from './run-config.js';
 import { executeRun } from './run-execution.js';
 
+/**
+ * Options of `executeJob()`: run config, tags, the instance to record in (default: a throwaway
+ * in-memory one), an event callback and an abort signal.
+ */
 export interface ExecuteJobOptions {
   readonly runConfig?: RunConfig;
   /** Added to the job's tags (the run's win). */
@@ -57,6 +61,10 @@ export interface ExecuteJobOptions {
   readonly fromRun?: RunRecord;
 }
 
+/**
+ * What `executeJob()` returns: the run's id and status, the failed and skipped steps, the run record,
+ * its events, and `outputFor(stepKey)`.
+ */
 export interface ExecuteJobResult {
   readonly runId: string;
   readonly status: RunStatus;

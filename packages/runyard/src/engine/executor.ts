@@ -2,6 +2,10 @@ import type { JobDefinition } from '../definitions/job.js';
 import type { EmitFn } from './event-writer.js';
 import type { IOManager } from './io-manager.js';
 
+/**
+ * What an executor gets to run a job's steps: the run id, the job, each step's config, where to
+ * emit events, the IO manager and the cancel signal.
+ */
 export interface ExecutorContext {
   readonly runId: string;
   readonly job: JobDefinition;
@@ -37,6 +41,9 @@ export interface ExecutorContext {
 
 export type ExecutionStatus = 'SUCCESS' | 'FAILURE' | 'CANCELED';
 
+/**
+ * What an executor reports when the run has ended: its status, the failed and skipped steps, and the outputs.
+ */
 export interface ExecutionOutcome {
   readonly status: ExecutionStatus;
   readonly failedSteps: readonly string[];

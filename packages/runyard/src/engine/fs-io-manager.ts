@@ -23,6 +23,7 @@ const FILE_FORMAT = 1;
 /** Where `FileSystemIOManager.forHome(home)` keeps outputs, relative to the instance home. */
 export const OUTPUTS_DIR = 'outputs';
 
+/** A step's output was asked for but never stored (or was deleted) under that run and step. */
 export class OutputNotFoundError extends RunyardError {
   constructor(key: OutputKey, file: string) {
     super(`no stored output for step '${key.stepKey}' of run ${key.runId} (looked for ${file})`, {
@@ -31,6 +32,7 @@ export class OutputNotFoundError extends RunyardError {
   }
 }
 
+/** A step returned a value the file-system IO manager cannot write as JSON (a function, a cycle, …). */
 export class OutputNotSerializableError extends RunyardError {
   constructor(key: OutputKey, problem: string, at: string) {
     super(
@@ -40,6 +42,10 @@ export class OutputNotSerializableError extends RunyardError {
   }
 }
 
+/**
+ * The default IO manager: each step's output as a JSON file under `<dir>/<runId>/<stepKey>.json`
+ * (`<home>/outputs` for an instance), so a resumed run, a retry or a step process reads it back.
+ */
 export class FileSystemIOManager implements IOManager {
   readonly baseDir: string;
 

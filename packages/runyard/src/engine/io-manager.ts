@@ -30,6 +30,10 @@ export interface IOManagerChildConfig {
   readonly config: unknown;
 }
 
+/**
+ * An IO manager that keeps step outputs in this process's memory: the default for `executeJob()`; a
+ * run worker in another process cannot read them.
+ */
 export class InMemoryIOManager implements IOManager {
   readonly #values = new Map<string, unknown>();
 

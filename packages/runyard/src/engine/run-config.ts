@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { JobDefinition } from '../definitions/job.js';
 import { type ConfigIssue, InvalidConfigError } from '../errors.js';
+import { unknownConfigKeys } from './unknown-config-keys.js';
 
 /** Run config as written: `{ ops: { <step>: { config: … } } }`. */
 export type RunConfig = Record<string, unknown>;
@@ -57,6 +58,9 @@ export function validateRunConfig(job: JobDefinition, runConfig: unknown = {}): 
         continue;
       }
       const parsed = parseStepConfig(schema, value);
+      const unknown = value === undefined ? [] : unknownConfigKeys(schema, value);
+      for (const key of unknown)
+        issues.push({ path: joinPath(path, key), message: unknownKeyMessage(schema, key, step.op.name) });
       if (parsed.success) stepConfigs.set(stepKey, parsed.data);
       else
         for (const issue of parsed.error.issues)
@@ -74,6 +78,32 @@ function parseStepConfig(schema: z.ZodType, value: unknown) {
   if (direct.success) return direct;
   const asObject = schema.safeParse({});
   return asObject.success || isObjectSchema(schema) ? asObject : direct;
+}
+
+/** Names the keys the op's schema does know at that level, so a misspelling is easy to see. */
+function unknownKeyMessage(schema: z.ZodType, key: readonly (string | number)[], opName: string): string {
+  const known = knownKeysAt(schema, key.slice(0, -1));
+  const list = known.length ? `; known keys: ${known.join(', ')}` : '';
+  return `unknown key (op '${opName}' would ignore it${list}; use z.looseObject() in its config schema to allow extra keys)`;
+}
+
+function knownKeysAt(schema: z.ZodType, path: readonly (string | number)[]): string[] {
+  let def = (schema as { def?: Record<string, any> }).def;
+  for (let i = 0; def && i <= path.length; ) {
+    if (def.innerType || def.in) def = (def.innerType ?? def.in).def;
+    else if (def.type === 'array' && typeof path[i] === 'number') {
+      def = def.element?.def;
+      i++;
+    } else if (def.type === 'record' && i < path.length) {
+      def = def.valueType?.def;
+      i++;
+    } else if (def.type === 'object' && def.shape) {
+      if (i === path.length) return Object.keys(def.shape);
+      def = def.shape[path[i] as string]?.def;
+      i++;
+    } else return [];
+  }
+  return [];
 }
 
 function isObjectSchema(schema: z.ZodType): boolean {

@@ -13,6 +13,10 @@ export interface ErrorInfo {
 
 const MAX_CAUSE_DEPTH = 8;
 
+/**
+ * Turns anything thrown into plain, serializable error data (message, name, stack, causes), as events
+ * store it.
+ */
 export function toErrorInfo(value: unknown, depth = 0): ErrorInfo {
   if (value instanceof Error) {
     const data = (value as { data?: unknown }).data;

@@ -1,6 +1,7 @@
 import type { RunStatusEventType } from '../runs/run-status.js';
 import type { ErrorInfo } from './error-info.js';
 
+/** The event types that belong to a step (STEP_START, STEP_OUTPUT, STEP_SUCCESS …). */
 export const STEP_EVENT_TYPES = [
   'STEP_START',
   'STEP_OUTPUT',
@@ -11,6 +12,7 @@ export const STEP_EVENT_TYPES = [
   'STEP_SKIPPED',
 ] as const;
 
+/** The type of a step's event. */
 export type StepEventType = (typeof STEP_EVENT_TYPES)[number];
 
 /**
@@ -21,8 +23,10 @@ export type StepEventType = (typeof STEP_EVENT_TYPES)[number];
  */
 export type RunEventType = RunStatusEventType | StepEventType | 'LOG' | 'ENGINE_EVENT';
 
+/** The level of a LOG event written by `ctx.log`. */
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
+/** The log levels of `ctx.log`, least severe first. */
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warning', 'error'];
 
 /** An event as a writer hands it to storage. */

@@ -14,6 +14,7 @@ export type StepStatus =
   | 'CANCELED'
   | 'ABANDONED';
 
+/** A step's status, attempts and times, derived from the run's events (what `run show` lists). */
 export interface StepStats {
   readonly stepKey: string;
   readonly status: StepStatus;

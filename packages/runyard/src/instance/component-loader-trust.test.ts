@@ -14,12 +14,16 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'runyard-trust-'));
-  // A custom class whose schema rejects everything: it must run even for trusted config.
+  // A custom class whose schema rejects everything: it must run even for trusted config. It has
+  // a launcher's methods, which are checked before its config.
   await writeFile(
     path.join(dir, 'strict.mjs'),
     `export class Strict {
       static configSchema = { safeParse: () => ({ success: false, error: new Error('checked') }) };
       constructor(config) { this.config = config; }
+      async launchRun() {}
+      async terminate() {}
+      async dispose() {}
     }`,
   );
 });

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { type ConfigIssue, InvalidConfigError, RunyardError } from '../errors.js';
 import { builtinComponents } from './builtin-components.js';
 import type { ComponentConfig } from './component-config.js';
+import { missingMethodsIssue } from './component-interface.js';
 import type { ComponentContext, ComponentKind, ComponentKinds, ComponentRegistry } from './component-registry.js';
 import { type ConfigSchema, isConfigSchema, parseWithSchema } from './config-issues.js';
 import { typeName } from './config-values.js';
@@ -57,6 +58,8 @@ interface Target {
   readonly custom: boolean;
   /** `construct` copes with config that has not been through the schema (see BuiltinComponent). */
   readonly defaultsInCreate: boolean;
+  /** A custom class, checked for its kind's methods before anything is created. */
+  readonly Class?: ComponentClass;
 }
 
 export async function loadComponent<K extends ComponentKind>(
@@ -88,6 +91,8 @@ export async function prepareComponent<K extends ComponentKind>(
     : component.module === undefined
       ? builtinTarget(registry, kind, key, component.class, fail)
       : await customTarget(key, component.module, component.class, baseDir, fail);
+  const lacking = target.Class && missingMethodsIssue(registry, kind, target.Class, key, target.label);
+  if (lacking) throw fail([lacking]);
 
   const configPath = `${key}.config`;
   const resolved = resolveEnvRefs(component.config ?? {}, configPath, options.env ?? process.env);
@@ -222,6 +227,7 @@ async function customTarget(
     configSchema: schema,
     custom: true,
     defaultsInCreate: false,
+    Class,
     construct: async (config, ctx) => new Class(config, ctx),
   };
 }

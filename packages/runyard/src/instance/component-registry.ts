@@ -103,6 +103,11 @@ export class ComponentRegistry {
     this.#members.set(kind, Object.freeze([...members]));
   }
 
+  /** The members a `kind` must have (see requireMembers). */
+  requiredMembers(kind: ComponentKind): readonly string[] {
+    return this.#members.get(kind) ?? [];
+  }
+
   /** The required members `value` lacks; empty when it looks like a `kind`. */
   missingMembers(kind: ComponentKind, value: unknown): string[] {
     const members = this.#members.get(kind) ?? [];

@@ -52,6 +52,10 @@ interface CreateOptions {
   readonly trusted: boolean;
 }
 
+/**
+ * Options of `Instance.open()`: the home, config to use instead of `<home>/runyard.yaml`, and whether
+ * to create the home.
+ */
 export interface InstanceOptions {
   /** Default: env RUNYARD_HOME, else ./.runyard; made absolute. */
   readonly home?: string;
@@ -61,6 +65,7 @@ export interface InstanceOptions {
   readonly createHome?: boolean;
 }
 
+/** What `Instance.info()` says: the home, the config file, the storage and the class of each component. */
 export interface InstanceInfo {
   readonly home: string;
   readonly configFile: string | null;

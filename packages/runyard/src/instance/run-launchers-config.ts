@@ -24,6 +24,7 @@ import { checkEnvRefs, isEnvRef } from './env-ref.js';
 
 export type LauncherVariableValue = string | number | boolean;
 
+/** A typed variable a launcher entry declares: its default, and the values or range a run may choose. */
 export interface LauncherVariable {
   readonly type: 'string' | 'number' | 'boolean';
   readonly default: LauncherVariableValue;
@@ -41,11 +42,13 @@ export interface LauncherAllow {
   readonly tags?: Readonly<Record<string, string | readonly string[]>>;
 }
 
+/** One entry of `runLaunchers.launchers`: a launcher component plus its variables and allow-list. */
 export interface NamedLauncherConfig extends ComponentConfig {
   readonly variables?: Readonly<Record<string, LauncherVariable>>;
   readonly allow?: LauncherAllow;
 }
 
+/** The `runLaunchers` key of runyard.yaml: the named launchers and the one runs go to by default. */
 export interface RunLaunchersConfig {
   readonly default: string;
   readonly launchers: Readonly<Record<string, NamedLauncherConfig>>;

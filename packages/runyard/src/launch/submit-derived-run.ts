@@ -26,6 +26,7 @@ export function derivedRunId(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** The run a derived submit (a retry, a schedule tick) made or found, and whether it was new. */
 export interface SubmitDerivedRunResult {
   readonly run: RunRecord;
   /** False when the run existed already: another daemon, or an earlier attempt, submitted it. */

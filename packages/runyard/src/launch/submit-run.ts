@@ -4,12 +4,17 @@ import type { JobDefinition } from '../definitions/job.js';
 import { validateTags } from '../definitions/job.js';
 import { type RunConfig, validateRunConfig } from '../engine/run-config.js';
 import type { Instance } from '../instance/instance.js';
+import { checkReservedTags } from '../runs/reserved-tags.js';
 import type { NewRun, RunOrigin, RunRecord } from '../runs/run-record.js';
 import { resolveSelection } from '../selection/resolve-selection.js';
 import { SelectionError } from '../selection/selection-error.js';
 import { STEP_SELECTION_TAG, selectedStepsOf, selectionTags } from '../selection/selection-tags.js';
 import type { Storage } from '../storage/storage.js';
 
+/**
+ * What `Instance.submitJobRun()` and `newRunForJob()` take: the job, its code location, where the run
+ * comes from, run config and tags.
+ */
 export interface SubmitJobRunOptions {
   readonly job: JobDefinition;
   /** Where workers load the job from: an absolute file path or a package name. */
@@ -42,6 +47,7 @@ export function newRunForJob(options: SubmitJobRunOptions): NewRun {
     ...validateTags(`run of job '${options.job.name}'`, options.tags ?? {}),
     ...(selection ? selectionTags(selection) : {}),
   };
+  checkReservedTags(tags, `a run of job '${options.job.name}'`);
   return {
     ...(options.runId ? { runId: options.runId } : {}),
     jobName: options.job.name,

@@ -6,6 +6,10 @@ import { isTerminalStatus } from '../runs/run-status.js';
 import type { Storage } from '../storage/storage.js';
 import { terminateOutcome } from './terminate-outcome.js';
 
+/**
+ * Options of `Instance.terminateRun()`: `force` marks the run CANCELED at once and still kills its
+ * worker.
+ */
 export interface TerminateRunOptions {
   /** Mark CANCELED at once, then kill the worker without a grace period. */
   readonly force?: boolean;
@@ -13,6 +17,7 @@ export interface TerminateRunOptions {
   readonly graceMs?: number;
 }
 
+/** What `Instance.terminateRun()` did, with a message for the user. */
 export interface TerminateRunResult {
   /** The run as it is afterwards. */
   readonly run: RunRecord;

@@ -17,6 +17,7 @@ import {
 /** The tag that sets a launcher's variables: `{"memory": "2g"}`. */
 export const LAUNCHER_VARS_TAG = 'runyard/launcher_vars';
 
+/** A launcher's variables as a run gets them: every declared variable, chosen or defaulted. */
 export type LauncherVars = Readonly<Record<string, LauncherVariableValue>>;
 
 export type LauncherVarsOutcome =

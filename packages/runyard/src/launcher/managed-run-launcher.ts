@@ -17,6 +17,10 @@ import type {
 } from './run-launcher.js';
 import { keepWorkerEvidence } from './worker-evidence.js';
 
+/**
+ * What `ManagedRunLauncher` needs besides the launcher: its name, the storage, the home, the compute
+ * logs and the serialized instance for workers.
+ */
 export interface ManagedRunLauncherOptions {
   /** The launcher's class name, for messages (with named launchers: `launcher 'big' (DockerRunLauncher)`). */
   readonly name: string;

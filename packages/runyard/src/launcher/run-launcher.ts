@@ -28,6 +28,10 @@ export interface WorkerCommand {
   readonly localCommand: readonly string[];
 }
 
+/**
+ * What `RunLauncher.launchRun` gets: the STARTING run, the command that starts its worker, the
+ * instance's home, the compute logs, and `recordWorker(ref)` to call before waiting on anything.
+ */
 export interface LaunchRunContext {
   /** The run, already STARTING. */
   readonly run: RunRecord;
@@ -43,11 +47,15 @@ export interface LaunchRunContext {
   recordWorker(ref: WorkerRef): Promise<void>;
 }
 
+/** What `RunLauncher.resumeRun` gets: as for a launch, for a STARTED run whose worker is gone. */
 export interface ResumeRunContext extends LaunchRunContext {
   /** 1 for the first resume. */
   readonly resumeAttempt: number;
 }
 
+/**
+ * What `RunLauncher.terminate` gets: the run, and the grace period before SIGKILL.
+ */
 export interface TerminateContext {
   /** The run, with `worker` as recorded at launch. */
   readonly run: RunRecord;
@@ -55,6 +63,10 @@ export interface TerminateContext {
   readonly graceMs: number;
 }
 
+/**
+ * What `RunLauncher.terminate` did: whether the worker stopped, whether it had to be killed, and a
+ * line of detail.
+ */
 export interface TerminateResult {
   /** False when there was nothing to stop (no worker recorded, or it had already exited). */
   readonly stopped: boolean;
@@ -64,14 +76,23 @@ export interface TerminateResult {
   readonly detail: string;
 }
 
+/**
+ * What `RunLauncher.checkRunTags` gets: the tags of a run about to be submitted (and its job), to
+ * refuse bad per-run overrides before the run exists.
+ */
 export interface CheckRunTagsContext {
   readonly jobName: string;
   /** The run's tags after the job's tags are merged in. */
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** What a launcher knows of a run's worker. */
 export type WorkerHealthStatus = 'RUNNING' | 'NOT_FOUND' | 'FAILED' | 'SUCCESS' | 'UNKNOWN';
 
+/**
+ * A launcher's answer about a run's worker: its status, why, the failure class, and whether trying
+ * again may help.
+ */
 export interface WorkerHealth {
   readonly status: WorkerHealthStatus;
   /** Why, for people: "exited with code 1", "killed by SIGKILL", "container OOMKilled". */
@@ -91,6 +112,10 @@ export interface WorkerHealth {
   readonly retryable?: boolean;
 }
 
+/**
+ * Why a worker failed, as every launcher says it: the user's code, out of memory, preempted, image,
+ * unschedulable, capacity or infrastructure.
+ */
 export type WorkerFailureClass = 'user' | 'oom' | 'preempted' | 'image' | 'unschedulable' | 'capacity' | 'infra';
 
 /**

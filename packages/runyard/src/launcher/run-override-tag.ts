@@ -14,6 +14,10 @@ interface OverrideSchemaIssue {
   readonly message: string;
 }
 
+/**
+ * A launcher's per-run override tag (`runyard/docker`, `runyard/k8s` …): its name, the keys the
+ * instance allows, and the schema that checks its JSON value.
+ */
 export interface RunOverrideTag<T, K extends string> {
   /** The run tag, e.g. `runyard/docker`. */
   readonly tag: string;
@@ -28,6 +32,10 @@ export interface RunOverrideTag<T, K extends string> {
   readonly example: string;
 }
 
+/**
+ * The result of reading a per-run override tag: nothing there, the parsed overrides, or the issues
+ * that refuse the run.
+ */
 export type RunOverrideOutcome<T> =
   | { readonly ok: true; readonly overrides: T }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] };

@@ -16,6 +16,7 @@ export interface RunRetrySettings {
   readonly retryOnOpFailure: boolean;
 }
 
+/** Whether the retry daemon retries a failed run, and why not when it does not. */
 export type RetryDecision =
   | {
       readonly retry: true;

@@ -15,6 +15,7 @@ import {
   SELECTION_REEXECUTION,
 } from './retry-tags.js';
 
+/** Options of `retryRun()`: the strategy, whether the new run's id is derived from the parent's (so a retry is made once), where it comes from, and how to load the code location. */
 export interface RetryRunOptions {
   /** `from-failure`: steps that succeeded in the parent are not run again. `all-steps`: every step runs. */
   readonly strategy: RetryStrategy;
@@ -35,6 +36,7 @@ export interface RetryRunOptions {
   readonly loadCodeLocation?: (target: string) => Promise<CodeLocation>;
 }
 
+/** What `retryRun()` returns: the new run, and whether it already existed (a retry is made once). */
 export interface RetryRunResult {
   readonly run: RunRecord;
   /** False when the derived retry existed already. */

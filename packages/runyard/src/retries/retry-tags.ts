@@ -23,10 +23,16 @@ export const REEXECUTION_TAG = 'runyard/reexecution';
 /** REEXECUTION_TAG's value on a run of selected steps that reads the others from its parent. */
 export const SELECTION_REEXECUTION = 'selection';
 
+/**
+ * How a run is retried: `from-failure` reuses the outputs of the steps that succeeded; `all-steps`
+ * runs them all again.
+ */
 export type RetryStrategy = 'from-failure' | 'all-steps';
 
+/** The run retry strategies: rerun only what did not succeed, or every step. */
 export const RETRY_STRATEGIES: readonly RetryStrategy[] = ['from-failure', 'all-steps'];
 
+/** True when `value` is a run retry strategy: `'from-failure'` or `'all-steps'`. */
 export function isRetryStrategy(value: unknown): value is RetryStrategy {
   return typeof value === 'string' && (RETRY_STRATEGIES as readonly string[]).includes(value);
 }

@@ -4,6 +4,10 @@ import { outageNotes, type StorageRetryPolicy, withStorageRetry } from '../stora
 import type { RunRecord } from './run-record.js';
 import { isTerminalStatus } from './run-status.js';
 
+/**
+ * Options of `followRun()`: the callback for each event, an abort signal, and where to note a storage
+ * outage while following.
+ */
 export interface FollowRunOptions {
   /** Start after this event id (0: from the beginning). */
   readonly afterId?: number;

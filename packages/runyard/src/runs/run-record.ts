@@ -24,6 +24,10 @@ export interface WorkerRef {
   readonly [key: string]: unknown;
 }
 
+/**
+ * A run as storage keeps it: id, job, config, tags, origin, status (and why), timestamps, the launcher
+ * and where its worker is.
+ */
 export interface RunRecord {
   readonly runId: string;
   readonly jobName: string;
@@ -44,6 +48,7 @@ export interface RunRecord {
   readonly workerHeartbeatAt?: number;
 }
 
+/** A run to create: job name, run config, tags and origin; an id is made when not given. */
 export interface NewRun {
   readonly runId?: string;
   readonly jobName: string;
@@ -63,6 +68,7 @@ export interface RunPatch {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/** Which runs to list or count: by status, job, tags, parent and creation time. */
 export interface RunFilter {
   readonly runIds?: readonly string[];
   /** Runs whose id starts with this (people paste the first few characters of an id). */
@@ -75,6 +81,7 @@ export interface RunFilter {
   readonly createdAfter?: number;
 }
 
+/** A run filter, plus how many runs and from which cursor (newest first). */
 export interface RunListOptions extends RunFilter {
   /** Newest first. */
   readonly limit?: number;

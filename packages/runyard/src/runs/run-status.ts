@@ -14,8 +14,13 @@ export const RUN_STATUSES = [
   'CANCELED',
 ] as const;
 
+/**
+ * Where a run is in its life: NOT_STARTED, QUEUED, STARTING, STARTED, SUCCESS, FAILURE, CANCELING,
+ * CANCELED.
+ */
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/** The statuses a run ends in: SUCCESS, FAILURE, CANCELED. */
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCESS', 'FAILURE', 'CANCELED'];
 
 /** The statuses of a run that has not finished: what `updateRun` may change by default. */
@@ -26,14 +31,17 @@ export const UNFINISHED_STATUSES: readonly RunStatus[] = Object.freeze(
 /** Statuses in which a run may still hold compute somewhere. */
 export const IN_PROGRESS_STATUSES: readonly RunStatus[] = ['STARTING', 'STARTED', 'CANCELING'];
 
+/** True for SUCCESS, FAILURE and CANCELED: a run in one of them never changes status again. */
 export function isTerminalStatus(status: RunStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
+/** True when `value` is one of the run statuses. */
 export function isRunStatus(value: unknown): value is RunStatus {
   return typeof value === 'string' && (RUN_STATUSES as readonly string[]).includes(value);
 }
 
+/** The event types that change a run's status (RUN_STARTING, RUN_START, RUN_SUCCESS …). */
 export const RUN_STATUS_EVENT_TYPES = [
   'RUN_ENQUEUED',
   'RUN_STARTING',
@@ -44,6 +52,7 @@ export const RUN_STATUS_EVENT_TYPES = [
   'RUN_CANCELED',
 ] as const;
 
+/** The type of an event that changes a run's status. */
 export type RunStatusEventType = (typeof RUN_STATUS_EVENT_TYPES)[number];
 
 interface Transition {
@@ -52,6 +61,10 @@ interface Transition {
   readonly from: readonly RunStatus[];
 }
 
+/**
+ * For each run-status event: the statuses a run may be in before it, and the status after it. Every
+ * transition is a compare-and-swap in storage.
+ */
 export const RUN_STATUS_TRANSITIONS: Readonly<Record<RunStatusEventType, Transition>> = {
   RUN_ENQUEUED: { to: 'QUEUED', from: ['NOT_STARTED'] },
   RUN_STARTING: { to: 'STARTING', from: ['NOT_STARTED', 'QUEUED'] },

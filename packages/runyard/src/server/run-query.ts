@@ -5,7 +5,7 @@ import { badRequest } from './http-error.js';
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
-/** `?status=A,B&status=C&job=J&tag=k=v` as a RunFilter; a bad value is a 400 that names it. */
+/** `?status=A,B&status=C&job=J&tag=k=v&id=3f2a&createdAfter=ms&createdBefore=ms` as a RunFilter; a bad value is a 400 that names it. */
 export function runFilterFromQuery(query: URLSearchParams, options: { statuses?: boolean } = {}): RunFilter {
   const statuses: RunStatus[] = [];
   if (options.statuses !== false) {
@@ -24,11 +24,29 @@ export function runFilterFromQuery(query: URLSearchParams, options: { statuses?:
     tags[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const job = query.get('job');
+  // `id`: the first characters of a run id, as people paste them.
+  const id = query.get('id')?.trim().toLowerCase();
+  if (id && !/^[0-9a-f-]{1,36}$/.test(id)) throw badRequest(`id '${id}' is not the start of a run id`);
+  const createdAfter = timeParam(query, 'createdAfter');
+  const createdBefore = timeParam(query, 'createdBefore');
   return {
     ...(statuses.length ? { statuses } : {}),
     ...(job ? { jobName: job } : {}),
     ...(Object.keys(tags).length ? { tags } : {}),
+    ...(id ? { runIdPrefix: id } : {}),
+    ...(createdAfter !== undefined ? { createdAfter } : {}),
+    ...(createdBefore !== undefined ? { createdBefore } : {}),
   };
+}
+
+/** A time in milliseconds since the epoch; absent when the parameter is. */
+function timeParam(query: URLSearchParams, name: string): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw badRequest(`${name} must be a time in milliseconds since 1970, got '${raw}'`);
+  return value;
 }
 
 /** An integer query parameter within bounds, or the default when absent. */

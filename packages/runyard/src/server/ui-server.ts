@@ -12,6 +12,10 @@ import { findUiAssets } from './ui-assets.js';
 export const DEFAULT_UI_HOST = '127.0.0.1';
 export const DEFAULT_UI_PORT = 3000;
 
+/**
+ * Options of `startUiServer()`: the instance, host and port, access token, allowed Host names and the
+ * code location it shows.
+ */
 export interface UiServerOptions {
   readonly instance: Instance;
   /** Default 127.0.0.1. Anything but loopback needs `authToken`. */
@@ -33,6 +37,7 @@ export interface UiServerOptions {
   readonly onInternalError?: (error: unknown) => void;
 }
 
+/** A running web UI and HTTP API server: its URL and port, and `close()`. */
 export interface UiServer {
   readonly url: string;
   readonly port: number;

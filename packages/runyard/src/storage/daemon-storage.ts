@@ -1,5 +1,9 @@
 import type { ErrorInfo } from '../events/error-info.js';
 
+/**
+ * What a daemon writes each iteration: which daemon, when, and its latest errors (shown by `runyard
+ * instance info`).
+ */
 export interface DaemonHeartbeat {
   readonly daemonType: string;
   readonly daemonId: string;
@@ -8,6 +12,10 @@ export interface DaemonHeartbeat {
   readonly errors: readonly ErrorInfo[];
 }
 
+/**
+ * A daemon's lease: who holds it and until when. Only the holder acts; a standby takes over when it
+ * expires.
+ */
 export interface Lease {
   readonly name: string;
   readonly holder: string;

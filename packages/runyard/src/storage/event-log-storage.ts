@@ -1,5 +1,9 @@
 import type { NewRunEvent, RunEvent, RunEventType } from '../events/run-event.js';
 
+/**
+ * Which events `EventLogStorage.getEvents` returns: after a storage id, of some types, at most a
+ * limit.
+ */
 export interface EventQuery {
   /** Only events with an id greater than this. */
   readonly afterId?: number;
@@ -30,6 +34,7 @@ export interface EventLogStorage {
   onEventsStored?(listener: () => void): Promise<EventsStoredSubscription>;
 }
 
+/** A subscription to `EventLogStorage.onEventsStored`; `close()` ends it. */
 export interface EventsStoredSubscription {
   /** Stops the calls and releases what listening held (a connection). Idempotent. */
   close(): Promise<void>;

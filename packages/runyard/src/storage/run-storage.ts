@@ -2,10 +2,12 @@ import type { NewRunEvent, RunEvent } from '../events/run-event.js';
 import type { NewRun, RunFilter, RunListOptions, RunPatch, RunRecord } from '../runs/run-record.js';
 import type { RunStatus, RunStatusEventType } from '../runs/run-status.js';
 
+/** An event that changes a run's status, as `RunStorage.transition` takes it. */
 export interface RunStatusEvent extends NewRunEvent {
   readonly type: RunStatusEventType;
 }
 
+/** Options of `RunStorage.transition`: the statuses allowed before, and run fields to set with it. */
 export interface TransitionOptions {
   /** Narrow the statuses the run may move out of (never wider than the status machine allows). */
   readonly from?: readonly RunStatus[];
@@ -17,6 +19,7 @@ export interface TransitionOptions {
   readonly statusReason?: string | null;
 }
 
+/** Options of `RunStorage.updateRun`: the statuses the run must be in for the update to apply. */
 export interface UpdateRunOptions {
   /**
    * The statuses the run may be in for the patch to apply. Default: every status but the terminal
@@ -27,6 +30,7 @@ export interface UpdateRunOptions {
   readonly from?: readonly RunStatus[];
 }
 
+/** Whether a status compare-and-swap won, with the run as it is now. */
 export type TransitionResult =
   | { readonly applied: true; readonly run: RunRecord; readonly event: RunEvent }
   /** The CAS lost: `run` is the run as it is now (undefined if it does not exist); nothing was written. */

@@ -1,5 +1,7 @@
+/** Whether the daemon ticks a schedule. */
 export type ScheduleStatus = 'RUNNING' | 'STOPPED';
 
+/** A schedule's on/off state in storage, the code location it was started from, and its last tick. */
 export interface ScheduleState {
   readonly name: string;
   readonly status: ScheduleStatus;
@@ -13,8 +15,10 @@ export interface ScheduleState {
   readonly updatedAt: number;
 }
 
+/** How a schedule's tick went. */
 export type TickStatus = 'STARTED' | 'SUCCESS' | 'SKIPPED' | 'FAILURE';
 
+/** A schedule tick as storage keeps it: schedule, time, status, run ids and error. */
 export interface TickRecord {
   readonly id: number;
   readonly scheduleName: string;
@@ -28,11 +32,13 @@ export interface TickRecord {
   readonly updatedAt: number;
 }
 
+/** A schedule tick to record: the schedule, the tick's time and its status. */
 export interface NewTick {
   readonly scheduleName: string;
   readonly tickAt: number;
 }
 
+/** Changes to a recorded tick: its status, the run it made, or its error. */
 export interface TickPatch {
   readonly status?: TickStatus;
   readonly runIds?: readonly string[];

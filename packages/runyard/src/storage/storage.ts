@@ -4,12 +4,14 @@ import type { EventLogStorage } from './event-log-storage.js';
 import type { RunStorage } from './run-storage.js';
 import type { ScheduleStorage } from './schedule-storage.js';
 
+/** What `Storage.migrate()` did: the schema version before and after, and the migrations applied. */
 export interface MigrationResult {
   readonly from: number;
   readonly to: number;
   readonly applied: readonly string[];
 }
 
+/** What `Storage.info()` says: the kind, the location and the schema version. */
 export interface StorageInfo {
   /** Class name as written in runyard.yaml. */
   readonly kind: string;

@@ -19,6 +19,7 @@ import { createRunIOManager } from './run-io-manager.js';
 import { recordSignalCancel } from './signal-cancel.js';
 import { RELEASED_EXIT_CODE, releaseRunOnOutsideSignal, releasesOnOutsideSignal } from './signal-release.js';
 
+/** Options of `runWorker()`: the instance, the run id, whether to resume, how long to wait on cancel, and an event callback. */
 export interface RunWorkerOptions {
   readonly instance: Instance;
   readonly runId: string;
@@ -29,6 +30,7 @@ export interface RunWorkerOptions {
   readonly onEvent?: (event: RunEvent) => void;
 }
 
+/** What `runWorker()` returns: the run's final status, or why the worker refused the run. */
 export interface RunWorkerResult {
   /** 0 when the run succeeded; 1 when it failed, was cancelled, or this worker refused it. */
   readonly exitCode: number;

@@ -14,6 +14,7 @@ import {
 /** The code location the suite launches: packages/testing/fixtures/conformance-jobs.ts. */
 export const CONFORMANCE_JOBS = fileURLToPath(new URL('../../fixtures/conformance-jobs.ts', import.meta.url));
 
+/** What the launcher conformance suite needs: a factory of the launcher under test and of its instance. */
 export interface LauncherConformanceSetup {
   /** An instance whose run launcher is the one under test. */
   readonly instance: Instance;
@@ -28,6 +29,7 @@ export interface LauncherConformanceSetup {
   cleanup?(): Promise<void>;
 }
 
+/** Which parts of the launcher conformance suite apply (resume, health checks …) and its timeouts. */
 export interface LauncherConformanceOptions {
   /** Run the multiprocess-executor cases (default true). */
   readonly multiprocess?: boolean;

@@ -90,7 +90,20 @@ export function runFilterParams(filters: RunFilters, withStatus = true): URLSear
   if (withStatus && filters.statuses.length > 0) q.set('status', filters.statuses.join(','));
   if (filters.job) q.set('job', filters.job);
   for (const t of filters.tags) q.append('tag', t);
+  if (filters.id) q.set('id', filters.id);
+  // Days are the browser's: from the start of `from` to the end of `to`, local time.
+  const from = filters.from ? dayStart(filters.from) : undefined;
+  const to = filters.to ? dayStart(filters.to) : undefined;
+  if (from !== undefined) q.set('createdAfter', String(from - 1));
+  if (to !== undefined) q.set('createdBefore', String(to + 24 * 3600_000));
   return q;
+}
+
+/** Local midnight of a `YYYY-MM-DD` day, in milliseconds; undefined for anything else. */
+function dayStart(day: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return undefined;
+  return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime();
 }
 
 export const api = {

@@ -153,6 +153,12 @@ export interface RunFilters {
   job?: string;
   /** `key=value` pairs; all must match. */
   tags: string[];
+  /** The first characters of a run id. */
+  id?: string;
+  /** Created on or after this day, `YYYY-MM-DD` in the browser's timezone. */
+  from?: string;
+  /** Created on or before this day, `YYYY-MM-DD` in the browser's timezone. */
+  to?: string;
 }
 
 export interface RunsPage {

@@ -1,8 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { LOG_LEVELS, type LogLevel, type RunEvent } from '../api/types';
-import { formatClock } from '../lib/format';
 import { countByLevel, filterEvents } from '../lib/log-filter';
-import { ErrorInfoView } from './ErrorInfoView';
+import { EventRow } from './EventRow';
 
 // Rendering tens of thousands of rows would stall the page; the newest are what people watch.
 const MAX_ROWS = 2000;
@@ -18,7 +17,7 @@ export function EventLog({ events, live, stepFilter, onClearStep }: Props) {
   const [levels, setLevels] = useState<Set<LogLevel>>(() => new Set(['info', 'warning', 'error']));
   const [text, setText] = useState('');
   const [follow, setFollow] = useState(true);
-  const bottom = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
 
   const query = stepFilter ? `${text} step:${stepFilter}` : text;
   const filtered = useMemo(() => filterEvents(events, { levels, text: query }), [events, levels, query]);
@@ -27,7 +26,9 @@ export function EventLog({ events, live, stepFilter, onClearStep }: Props) {
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when rows are added
   useEffect(() => {
-    if (follow && live) bottom.current?.scrollIntoView({ block: 'nearest' });
+    // Scroll the log's own box, never the window: the header and Terminate must stay in view.
+    const box = scroller.current;
+    if (follow && live && box) box.scrollTop = box.scrollHeight;
   }, [shown.length, follow, live]);
 
   const toggle = (level: LogLevel) =>
@@ -84,7 +85,7 @@ export function EventLog({ events, live, stepFilter, onClearStep }: Props) {
           {filtered.length} of {events.length} events
         </span>
       </div>
-      <div className="log-scroll">
+      <div className="log-scroll" ref={scroller} data-testid="event-log-scroll">
         <table className="log-table mono">
           <tbody>
             {filtered.length > shown.length && (
@@ -104,23 +105,7 @@ export function EventLog({ events, live, stepFilter, onClearStep }: Props) {
             {events.length ? 'No events match.' : 'No events yet.'}
           </div>
         )}
-        <div ref={bottom} />
       </div>
     </div>
-  );
-}
-
-function EventRow({ event }: { event: RunEvent }) {
-  return (
-    <tr className={`log-row level-${event.level}`} data-testid="event-row" data-type={event.type}>
-      <td className="log-time">{formatClock(event.timestamp)}</td>
-      <td className={`log-level level-${event.level}`}>{event.level}</td>
-      <td className="log-type">{event.type}</td>
-      <td className="log-step">{event.stepKey ?? ''}</td>
-      <td className="log-message">
-        <span className="pre">{event.message}</span>
-        {event.error && <ErrorInfoView error={event.error} />}
-      </td>
-    </tr>
   );
 }

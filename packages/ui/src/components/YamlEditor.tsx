@@ -6,6 +6,8 @@ interface Props {
   /** Line (1-based) → messages, drawn in the gutter and as a band behind the line. */
   marks: Map<number, string[]>;
   testId: string;
+  /** Told where the cursor is after each edit, click or key (config key completion reads it). */
+  onCursor?: (offset: number, textarea: HTMLTextAreaElement) => void;
 }
 
 /**
@@ -13,7 +15,7 @@ interface Props {
  * screen and the server's `issues[].line` can be marked exactly. Lighter than a code editor
  * component, and a plain textarea is what browsers, screen readers and tests handle best.
  */
-export function YamlEditor({ value, onChange, marks, testId }: Props) {
+export function YamlEditor({ value, onChange, marks, testId, onCursor }: Props) {
   const [scroll, setScroll] = useState({ top: 0, left: 0 });
   const area = useRef<HTMLTextAreaElement>(null);
   const lineCount = value.split('\n').length;
@@ -66,7 +68,11 @@ export function YamlEditor({ value, onChange, marks, testId }: Props) {
           autoCapitalize="off"
           autoComplete="off"
           aria-label="Run config (YAML)"
-          onChange={(e) => onChange(e.target.value)}
+          onChange={(e) => {
+            onChange(e.target.value);
+            onCursor?.(e.target.selectionStart, e.target);
+          }}
+          onSelect={(e) => onCursor?.(e.currentTarget.selectionStart, e.currentTarget)}
           onKeyDown={onKeyDown}
           onScroll={(e) => setScroll({ top: e.currentTarget.scrollTop, left: e.currentTarget.scrollLeft })}
           data-testid={testId}

@@ -18,6 +18,14 @@ describe('run filters in the address', () => {
     expect(parseRunFilters(new URLSearchParams(search.slice(1)))).toEqual(f);
   });
 
+  it('keeps a run id prefix and a date range, dropping malformed ones', () => {
+    const f = parseRunFilters(new URLSearchParams('id=3F2A&from=2025-01-31&to=tomorrow'));
+    expect(f).toEqual({ statuses: [], tags: [], id: '3f2a', from: '2025-01-31' });
+    expect(parseRunFilters(new URLSearchParams('id=not-hex!')).id).toBeUndefined();
+    const all = { statuses: [], tags: [], id: 'ab12', from: '2025-01-01', to: '2025-01-31' };
+    expect(parseRunFilters(new URLSearchParams(runFiltersToSearch(all).slice(1)))).toEqual(all);
+  });
+
   it('writes nothing for no filters', () => {
     expect(runFiltersToSearch({ statuses: [], tags: [] })).toBe('');
   });

@@ -1,5 +1,5 @@
 /**
- * Run filters live in the address (?status=FAILURE,CANCELED&job=etl&tag=team=data), so a filtered
+ * Run filters live in the address (?status=FAILURE&job=etl&tag=team=data&id=3f2a&from=2025-01-31), so a filtered
  * list can be linked to and survives a reload. These two functions are the only place that knows
  * the format.
  */
@@ -20,6 +20,12 @@ export function parseRunFilters(search: URLSearchParams): RunFilters {
     .filter((t) => /^[^=]+=/.test(t));
   const filters: RunFilters = { statuses: [...new Set(statuses)], tags: [...new Set(tags)] };
   if (job) filters.job = job;
+  const id = search.get('id')?.trim().toLowerCase();
+  if (id && /^[0-9a-f-]+$/.test(id)) filters.id = id;
+  for (const key of ['from', 'to'] as const) {
+    const day = search.get(key)?.trim();
+    if (day && /^\d{4}-\d{2}-\d{2}$/.test(day)) filters[key] = day;
+  }
   return filters;
 }
 
@@ -28,6 +34,9 @@ export function runFiltersToSearch(filters: RunFilters): string {
   if (filters.statuses.length) q.set('status', filters.statuses.join(','));
   if (filters.job) q.set('job', filters.job);
   for (const t of filters.tags) q.append('tag', t);
+  if (filters.id) q.set('id', filters.id);
+  if (filters.from) q.set('from', filters.from);
+  if (filters.to) q.set('to', filters.to);
   const s = q.toString();
   return s ? `?${s}` : '';
 }

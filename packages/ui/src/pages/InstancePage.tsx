@@ -117,7 +117,11 @@ function KeyValues({ value }: { value: unknown }) {
   return (
     <dl className="kv">
       {entries.map(([k, v]) => (
-        <div className="kv-pair" key={k}>
+        // A nested object takes the whole width under its key, not a sliver of the value column.
+        <div
+          className={v !== null && typeof v === 'object' && !isFlatList(v) ? 'kv-pair kv-nested' : 'kv-pair'}
+          key={k}
+        >
           <dt>{k}</dt>
           <dd>
             <KeyValues value={v} />
@@ -126,4 +130,8 @@ function KeyValues({ value }: { value: unknown }) {
       ))}
     </dl>
   );
+}
+
+function isFlatList(value: object): boolean {
+  return Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object');
 }

@@ -1,28 +1,38 @@
+import { useEffect, useState } from 'react';
 import { api } from '../api/client';
+import { CodeLocationStatus } from '../components/CodeLocationStatus';
 import { Empty, ErrorBanner, Loading } from '../components/Feedback';
 import { useApi } from '../hooks/use-api';
 import { Link } from '../router/router';
 
 export function JobsPage() {
   const jobs = useApi((signal) => api.jobs(signal), []);
+  const [loadedAt, setLoadedAt] = useState<number>();
+  useEffect(() => {
+    if (jobs.data) setLoadedAt(Date.now());
+  }, [jobs.data]);
+  // After a failed reload the jobs of the last good load are not shown: they may be gone.
+  const shown = jobs.error ? undefined : jobs.data;
   return (
     <div className="page" data-testid="jobs-page">
       <div className="page-head">
         <h1>Jobs</h1>
-        {jobs.data?.codeLocation && (
-          <span className="muted mono small" data-testid="code-location">
-            {jobs.data.codeLocation}
-          </span>
-        )}
+        <CodeLocationStatus
+          codeLocation={jobs.data?.codeLocation}
+          loadedAt={loadedAt}
+          failed={jobs.error !== undefined}
+          loading={jobs.loading}
+          onReload={jobs.reload}
+        />
       </div>
       {jobs.error && <ErrorBanner error={jobs.error} />}
       {!jobs.data && !jobs.error && <Loading what="jobs" />}
-      {jobs.data && jobs.data.jobs.length === 0 && (
+      {shown && shown.jobs.length === 0 && (
         <Empty testId="jobs-empty">
           No code location loaded. Start the server with <span className="mono">-f &lt;file&gt;</span>.
         </Empty>
       )}
-      {jobs.data && jobs.data.jobs.length > 0 && (
+      {shown && shown.jobs.length > 0 && (
         <table className="table" data-testid="jobs-table">
           <thead>
             <tr>
@@ -35,7 +45,7 @@ export function JobsPage() {
             </tr>
           </thead>
           <tbody>
-            {jobs.data.jobs.map((j) => (
+            {shown.jobs.map((j) => (
               <tr key={j.name} data-testid={`job-row-${j.name}`}>
                 <td>
                   <Link to={`/jobs/${encodeURIComponent(j.name)}`} data-testid="job-link" className="strong">

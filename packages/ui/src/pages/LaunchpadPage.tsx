@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client';
 import type { ConfigIssue, Job } from '../api/types';
+import { ConfigCompletions, type EditorCursor } from '../components/ConfigCompletions';
 import { Empty, ErrorBanner, Loading } from '../components/Feedback';
 import { LauncherPicker } from '../components/LauncherPicker';
 import { StepSelectionField, selectionBlocks, useSelectionCheck } from '../components/StepSelection';
@@ -78,6 +79,7 @@ function LaunchForm({ job }: { job: Job }) {
   const [validation, setValidation] = useState<Validation>({ state: 'idle' });
   const [launching, setLaunching] = useState(false);
   const [launchError, setLaunchError] = useState<Error | null>(null);
+  const [cursor, setCursor] = useState<EditorCursor>();
   const launchers = useApi((signal) => api.jobLaunchers(job.name, signal), [job.name]);
   const [launcher, setLauncher] = useState<LauncherSelection>({ launcher: null, vars: {} });
   const launcherResult = useMemo(() => launcherTags(launchers.data, launcher), [launchers.data, launcher]);
@@ -93,7 +95,12 @@ function LaunchForm({ job }: { job: Job }) {
   const tagsKey = JSON.stringify(tagResult.tags);
 
   // Validate what the user typed once they pause; the newest answer wins.
-  const settled = useDebounced({ yaml, tagsKey }, 350);
+  // Debounced as one string: an object made on each render would never settle, and re-validate forever.
+  const settledKey = useDebounced(JSON.stringify([yaml, tagsKey]), 350);
+  const settled = useMemo(() => {
+    const [y, t] = JSON.parse(settledKey) as [string, string];
+    return { yaml: y, tagsKey: t };
+  }, [settledKey]);
   const seq = useRef(0);
   useEffect(() => {
     const mine = ++seq.current;
@@ -162,7 +169,14 @@ function LaunchForm({ job }: { job: Job }) {
             </button>
           </div>
         </div>
-        <YamlEditor value={yaml} onChange={setYaml} marks={marks} testId="launchpad-config" />
+        <YamlEditor
+          value={yaml}
+          onChange={setYaml}
+          marks={marks}
+          testId="launchpad-config"
+          onCursor={(offset, textarea) => setCursor({ offset, textarea })}
+        />
+        <ConfigCompletions job={job} yaml={yaml} cursor={cursor} onChange={setYaml} onCursor={setCursor} />
         {issues.length > 0 && (
           <ul className="issues" data-testid="launchpad-issues">
             {issues.map((issue, i) => (

@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { api } from '../api/client';
 import { RUN_STATUSES, type Run, type RunFilters, type RunStatus } from '../api/types';
 import { Empty, ErrorBanner, Loading } from '../components/Feedback';
+import { RunSearchFields } from '../components/RunSearchFields';
 import { StatusBadge } from '../components/StatusBadge';
 import { useApi } from '../hooks/use-api';
 import { useNow } from '../hooks/use-now';
@@ -67,7 +68,13 @@ export function RunsPage() {
   const total = counts.data ? matchingCount(counts.data, filters.statuses) : undefined;
   const pageIndex = cursors.length - 1;
   const first = pageIndex * limit + 1;
-  const hasFilters = filters.statuses.length > 0 || !!filters.job || filters.tags.length > 0;
+  const hasFilters =
+    filters.statuses.length > 0 ||
+    !!filters.job ||
+    filters.tags.length > 0 ||
+    !!filters.id ||
+    !!filters.from ||
+    !!filters.to;
 
   return (
     <div className="page" data-testid="runs-page">
@@ -121,6 +128,7 @@ export function RunsPage() {
             </select>
           </label>
           <TagFilterInput onAdd={addTag} />
+          <RunSearchFields filters={filters} onChange={setFilters} />
           {filters.tags.map((t) => (
             <button
               type="button"

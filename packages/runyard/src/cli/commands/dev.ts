@@ -1,8 +1,8 @@
 import { DaemonLoop } from '../../daemon/daemon-loop.js';
 import { daemonsForInstance } from '../../daemon/daemons-for-instance.js';
-import { type GlobalOptions, openInstance } from '../command-context.js';
+import { type GlobalOptions, instanceHome, openInstance } from '../command-context.js';
 import { checkedLocation } from './ui.js';
-import { serveOptions, startServer, untilSignal } from './ui-serve.js';
+import { checkPortFree, serveOptions, startServer, untilSignal } from './ui-serve.js';
 
 /**
  * `runyard dev -f <file>`: the one-command start. The web UI, the HTTP API and the daemon (run
@@ -12,6 +12,7 @@ import { serveOptions, startServer, untilSignal } from './ui-serve.js';
 export default async function dev(_args: string[], opts: Record<string, unknown>, globals: GlobalOptions) {
   const serve = serveOptions(opts);
   const codeLocation = await checkedLocation(String(opts.file));
+  await checkPortFree(serve);
   const instance = await openInstance(globals);
   try {
     const daemons = await daemonsForInstance(instance);
@@ -23,6 +24,7 @@ export default async function dev(_args: string[], opts: Record<string, unknown>
     process.stdout.write(
       [
         `Runyard dev on ${instance.home}`,
+        `  instance       ${instanceHome(globals).reason}`,
         `  code location  ${codeLocation}`,
         `  daemon         ${daemons.map((d) => d.type).join(', ') || 'nothing to run'}`,
         `  web UI         ${server.url}`,

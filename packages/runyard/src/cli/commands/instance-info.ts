@@ -1,5 +1,5 @@
 import { daemonStatus } from '../../daemon/daemon-status.js';
-import { type GlobalOptions, printJson, withInstance } from '../command-context.js';
+import { type GlobalOptions, instanceHome, printJson, withInstance } from '../command-context.js';
 import { formatDuration } from '../style.js';
 import { checkIntegrity } from './storage-integrity.js';
 
@@ -11,11 +11,19 @@ export default async function instanceInfo(_args: string[], opts: Record<string,
     ...(await daemonStatus(instance)),
   }));
   if (opts.json) {
-    printJson({ ...info, integrity, daemons, daemonLease, daemonProcesses: processes });
+    printJson({
+      ...info,
+      homeReason: instanceHome(globals).reason,
+      integrity,
+      daemons,
+      daemonLease,
+      daemonProcesses: processes,
+    });
     return 0;
   }
   const rows: Array<[string, string]> = [
     ['home', info.home],
+    ['found by', instanceHome(globals).reason],
     ['config', info.configFile ?? '(none: defaults)'],
     [
       'storage',

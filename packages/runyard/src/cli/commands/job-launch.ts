@@ -3,6 +3,7 @@ import { watchWaitedRun } from '../../daemon/monitoring/watch-waited-run.js';
 import { checkSelectedRunInputs, newRunForJob } from '../../launch/submit-run.js';
 import { fromRunTags } from '../../retries/retry-tags.js';
 import { followRun } from '../../runs/follow-run.js';
+import type { RunRecord } from '../../runs/run-record.js';
 import { EXIT, UsageError } from '../cli-error.js';
 import { findRun, type GlobalOptions, openInstance, parseTags, printJson } from '../command-context.js';
 import { formatEvent } from '../event-printer.js';
@@ -41,9 +42,16 @@ export default async function jobLaunch(_args: string[], opts: Record<string, un
       if (json)
         printJson({ runId: submitted.runId, status: submitted.status, statusReason: submitted.statusReason ?? null });
       else process.stdout.write(`${submitted.runId}\n`);
+      if (submitted.status === 'FAILURE' && !json) printLaunchFailure(submitted);
       return submitted.status === 'FAILURE' ? EXIT.failed : EXIT.ok;
     }
 
+    if (submitted.status === 'FAILURE') {
+      if (json)
+        printJson({ runId: submitted.runId, status: submitted.status, statusReason: submitted.statusReason ?? null });
+      else printLaunchFailure(submitted);
+      return EXIT.failed;
+    }
     if (!json) process.stdout.write(`launched run ${submitted.runId}\n`);
     const progress = new StepProgress();
     // Ctrl-C stops following, not the run: it has its own worker and goes on.
@@ -69,9 +77,9 @@ export default async function jobLaunch(_args: string[], opts: Record<string, un
     if (!run) return EXIT.failed;
     if (stop.signal.aborted && run.status !== 'SUCCESS') {
       process.stderr.write(
-        `stopped following run ${run.runId} (${run.status}); it goes on. Stop it with: runyard run terminate ${run.runId}\n`,
+        `stopped following run ${run.runId} (${run.status}); the run goes on. Follow it again with: runyard run logs ${run.runId} --follow; stop it with: runyard run terminate ${run.runId}\n`,
       );
-      return EXIT.failed;
+      return EXIT.interrupted;
     }
     if (!json) {
       const took = run.startTime && run.endTime ? ` in ${formatDuration(run.endTime - run.startTime)}` : '';
@@ -83,4 +91,11 @@ export default async function jobLaunch(_args: string[], opts: Record<string, un
   } finally {
     await instance.dispose();
   }
+}
+
+/** A run that failed at launch (the launcher threw): the reason, which is all the user needs. */
+function printLaunchFailure(run: RunRecord): void {
+  process.stderr.write(
+    `runyard: run ${run.runId} failed to launch: ${run.statusReason ?? 'no reason recorded'}\n  see: runyard run logs ${run.runId}\n`,
+  );
 }

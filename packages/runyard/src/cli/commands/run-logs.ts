@@ -3,7 +3,7 @@ import type { Instance } from '../../instance/instance.js';
 import { followRun } from '../../runs/follow-run.js';
 import { isTerminalStatus } from '../../runs/run-status.js';
 import { UsageError } from '../cli-error.js';
-import { findRun, type GlobalOptions, withInstance } from '../command-context.js';
+import { findRun, type GlobalOptions, noRunIn, withExistingInstance } from '../command-context.js';
 import { formatEvent } from '../event-printer.js';
 
 const POLL_MS = 100;
@@ -11,7 +11,7 @@ const POLL_MS = 100;
 export default async function runLogs(args: string[], opts: Record<string, unknown>, globals: GlobalOptions) {
   if (opts.stdout && opts.stderr) throw new UsageError('give --stdout or --stderr, not both');
   const json = Boolean(opts.json);
-  await withInstance(globals, async (instance) => {
+  await withExistingInstance(globals, noRunIn(String(args[0])), async (instance) => {
     const run = await findRun(instance, String(args[0]));
     const stream: LogStream | undefined = opts.stdout ? 'stdout' : opts.stderr ? 'stderr' : undefined;
     if (stream) return printComputeLog(instance, run.runId, stream, Boolean(opts.follow));

@@ -1,6 +1,6 @@
 import { retryRun } from '../../retries/retry-run.js';
 import { EXIT } from '../cli-error.js';
-import { findRun, type GlobalOptions, printJson, withInstance } from '../command-context.js';
+import { findRun, type GlobalOptions, noRunIn, printJson, withExistingInstance } from '../command-context.js';
 
 /**
  * `runyard run retry <runId> [--from-failure] [--select <selection>] [--json]`: a new run of the
@@ -11,7 +11,7 @@ import { findRun, type GlobalOptions, printJson, withInstance } from '../command
 export default async function runRetry(args: string[], opts: Record<string, unknown>, globals: GlobalOptions) {
   const strategy = opts.fromFailure ? 'from-failure' : 'all-steps';
   const selection = opts.select === undefined ? undefined : String(opts.select);
-  const { run, parent } = await withInstance(globals, async (instance) => {
+  const { run, parent } = await withExistingInstance(globals, noRunIn(String(args[0])), async (instance) => {
     const parent = await findRun(instance, String(args[0]));
     const { run } = await retryRun(instance, parent, { strategy, source: 'cli', selection });
     return { run, parent };

@@ -1,10 +1,10 @@
 import { stepStatsFromEvents } from '../../events/step-stats.js';
 import { SELECTED_STEPS_TAG, STEP_SELECTION_TAG } from '../../selection/selection-tags.js';
-import { findRun, type GlobalOptions, printJson, withInstance } from '../command-context.js';
+import { findRun, type GlobalOptions, noRunIn, printJson, withExistingInstance } from '../command-context.js';
 import { formatDuration, formatTime, paint, statusColor, table } from '../style.js';
 
 export default async function runShow(args: string[], opts: Record<string, unknown>, globals: GlobalOptions) {
-  const { run, steps } = await withInstance(globals, async (instance) => {
+  const { run, steps } = await withExistingInstance(globals, noRunIn(String(args[0])), async (instance) => {
     const run = await findRun(instance, String(args[0]));
     const events = await instance.storage.events.getEvents(run.runId);
     return { run, steps: stepStatsFromEvents(events) };

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import type { Instance } from '../../instance/instance.js';
-import { DEFAULT_UI_HOST, DEFAULT_UI_PORT, type UiServer } from '../../server/ui-server.js';
+import {
+  DEFAULT_UI_HOST,
+  DEFAULT_UI_PORT,
+  InsecureBindError,
+  isLoopback,
+  type UiServer,
+} from '../../server/ui-server.js';
 import { UsageError } from '../cli-error.js';
 
 export interface ServeOptions {
@@ -22,7 +29,35 @@ export function serveOptions(opts: Record<string, unknown>): ServeOptions {
   for (const name of allowedHosts)
     if (!/^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/i.test(name))
       throw new UsageError(`--allowed-host takes a host name without port or scheme, got '${name}'`);
+  // Refused here, before the instance is opened: a refused command creates no home and no database.
+  if (!isLoopback(host) && !token) throw new InsecureBindError(host);
   return { host, port, allowedHosts, ...(token ? { authToken: token } : {}) };
+}
+
+/**
+ * Fails with the server's own message when the port is taken, before the instance is opened (so
+ * nothing is created). The server binds again moments later; losing that race still fails cleanly.
+ */
+export async function checkPortFree(serve: ServeOptions): Promise<void> {
+  if (serve.port === 0) return;
+  const probe = createServer();
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    probe.once('error', resolve);
+    probe.listen({ host: serve.host, port: serve.port, exclusive: true }, () => resolve(undefined));
+  });
+  if (!error) {
+    await new Promise((resolve) => probe.close(resolve));
+    return;
+  }
+  const why =
+    error.code === 'EADDRINUSE'
+      ? 'the port is in use'
+      : error.code === 'EACCES'
+        ? 'the port is not allowed'
+        : error.code === 'EADDRNOTAVAIL'
+          ? 'the host is not an address of this machine'
+          : error.message;
+  throw new UsageError(`cannot listen on ${serve.host}:${serve.port}: ${why}; choose another with --port/--host`);
 }
 
 /**

@@ -1,14 +1,15 @@
-import { type GlobalOptions, openInstance } from '../command-context.js';
-import { serveOptions, startServer, untilSignal } from './ui-serve.js';
+import { type GlobalOptions, instanceHome, openInstance } from '../command-context.js';
+import { checkPortFree, serveOptions, startServer, untilSignal } from './ui-serve.js';
 
 /** `runyard ui`: the web UI and HTTP API alone (run `runyard daemon` beside it for queues and schedules). */
 export default async function ui(_args: string[], opts: Record<string, unknown>, globals: GlobalOptions) {
   const serve = serveOptions(opts);
   const codeLocation = typeof opts.file === 'string' ? await checkedLocation(opts.file) : undefined;
+  await checkPortFree(serve);
   const instance = await openInstance(globals);
   try {
     const server = await startServer(instance, serve, codeLocation);
-    process.stdout.write(`runyard ui on ${instance.home}: ${server.url}\n`);
+    process.stdout.write(`runyard ui on ${instance.home} (${instanceHome(globals).reason}): ${server.url}\n`);
     const signal = await untilSignal();
     process.stdout.write(`${signal}: stopping\n`);
     await server.close();

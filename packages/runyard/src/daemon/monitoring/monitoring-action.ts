@@ -9,6 +9,10 @@ export const RESUME_ATTEMPT_TAG = 'runyard/resume_attempt';
  * and bounded by MAX_INFRA_RESUME_ATTEMPTS so a cluster that keeps preempting does not loop forever.
  */
 export const INFRA_RESUME_ATTEMPT_TAG = 'runyard/infra_resume_attempt';
+/**
+ * How many times run monitoring resumes a run whose worker the platform took away (preempted,
+ * capacity, infra), apart from the user's `maxResumeAttempts`.
+ */
 export const MAX_INFRA_RESUME_ATTEMPTS = 3;
 /** Seconds a STARTED run may run before run monitoring terminates it; on the run or its job. */
 export const MAX_RUNTIME_TAG = 'runyard/max_runtime';

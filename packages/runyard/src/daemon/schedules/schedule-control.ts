@@ -12,6 +12,10 @@ import type { ScheduleState, ScheduleStatus, TickRecord } from '../../storage/sc
  * from; the scheduler in `runyard daemon` acts on it.
  */
 
+/**
+ * The code location defines no schedule of that name; the message lists the ones it does. A user
+ * error.
+ */
 export class ScheduleNotFoundError extends RunyardError {
   constructor(name: string, where: string, available: readonly string[]) {
     const list = available.length ? `; schedules there: ${available.join(', ')}` : '; it defines no schedules';
@@ -19,6 +23,7 @@ export class ScheduleNotFoundError extends RunyardError {
   }
 }
 
+/** The result of starting or stopping a schedule: its state now, and whether it changed. */
 export interface ScheduleChange {
   readonly state: ScheduleState;
   /** False when the schedule already was as asked. */
@@ -68,6 +73,7 @@ export async function stopSchedule(instance: Instance, name: string, location?: 
   return { state, changed: true };
 }
 
+/** A schedule as `runyard schedule list` shows it: its state, next tick and last tick. */
 export interface ScheduleListing {
   readonly name: string;
   readonly status: ScheduleStatus;
@@ -166,7 +172,7 @@ export async function listSchedules(
   return listings;
 }
 
-function definedSchedule(location: CodeLocation, name: string): ScheduleDefinition {
+export function definedSchedule(location: CodeLocation, name: string): ScheduleDefinition {
   const definition = location.definitions.schedules.get(name);
   if (!definition) throw new ScheduleNotFoundError(name, location.target, [...location.definitions.schedules.keys()]);
   return definition;

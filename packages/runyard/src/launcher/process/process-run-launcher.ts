@@ -18,6 +18,9 @@ import { workerEnvironment } from '../worker-environment.js';
 import { describeStoppedMembers, groupMembers } from './process-group-state.js';
 import { isOurGroupAlive, processStartTicks, signalGroup } from './process-identity.js';
 
+/**
+ * Config of `ProcessRunLauncher`: the grace period between SIGTERM and SIGKILL on terminate, the environment passed to workers, and Node flags for them.
+ */
 export interface ProcessRunLauncherConfig {
   /** Seconds a worker has to stop after SIGTERM before SIGKILL. Default 10. */
   readonly terminateGraceSeconds?: number;

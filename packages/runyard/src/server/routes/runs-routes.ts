@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { JobDefinition } from '../../definitions/job.js';
 import type { RunConfig } from '../../engine/run-config.js';
+import { reservedTagIssues } from '../../runs/reserved-tags.js';
 import type { RunRecord } from '../../runs/run-record.js';
 import { RUN_STATUS_EVENT_TYPES, RUN_STATUSES, type RunStatus } from '../../runs/run-status.js';
 import { type ApiIssue, badRequest } from '../http-error.js';
@@ -95,7 +96,7 @@ export function runsRoutes(ctx: ServerContext): Hono {
       tags,
       origin: { codeLocation, source: 'api' },
     });
-    const all = [...issues, ...launcherIssues];
+    const all = [...issues, ...reservedTagIssues(tags), ...launcherIssues];
     // `selectedSteps` only for a selection that resolved: what the UI highlights.
     return c.json({ valid: all.length === 0, issues: all, ...(selectedSteps ? { selectedSteps } : {}) });
   });

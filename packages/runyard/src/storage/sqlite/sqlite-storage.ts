@@ -24,6 +24,7 @@ export { DEFAULT_SQLITE_PATH, type SqliteStorageConfig } from './sqlite-storage-
 const MEMORY = ':memory:';
 const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 
+/** Options of `SqliteStorage.open()`: the database file (or `:memory:`). */
 export interface SqliteStorageOptions {
   /** Absolute file path, or ':memory:'. The directory is created when missing. */
   readonly path: string;
