@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { warmPoolConfigSchema } from '../launcher/process/warm-pool-schema.js';
 import { DEFAULT_COMPUTE_LOGS_DIR } from './instance-config-defaults.js';
 
 /**
@@ -12,6 +13,7 @@ export const processRunLauncherConfigSchema = z
     terminateGraceSeconds: z.number().min(0).optional(),
     env: z.record(z.string(), z.string()).optional(),
     execArgv: z.array(z.string()).optional(),
+    warmPool: warmPoolConfigSchema.optional(),
   })
   .strict()
   .default({});
