@@ -64,6 +64,9 @@ const WORKER_FILE = fileURLToPath(new URL('./warm-worker.js', import.meta.url));
 const WARM_SUPERVISOR =
   '"$0" "$@"; code=$?; f=; read -r f < "$RUNYARD_EXIT_POINTER"; [ -n "$f" ] && printf %s "$code" > "$f"; exit "$code"';
 const ACCEPT_TIMEOUT_MS = 5_000;
+// About what a fresh worker takes to reach RUN_START on a busy machine: waiting longer for a warm
+// one that is starting (or finishing a run) would be slower than starting a fresh one.
+const HANDOFF_WAIT_MS = 1_000;
 const STOP_WAIT_MS = 3_000;
 // Workers that die before they are ready this many times in a row are not started again: the
 // launcher starts fresh workers instead, and says why once.
@@ -117,8 +120,14 @@ export class WarmPool {
 
   /** Resolves once `size` workers are idle (or the pool cannot start any). */
   async whenFull(): Promise<void> {
-    while (!this.#closed && this.state.idle < this.#size && this.#failedStarts < MAX_FAILED_STARTS)
-      await new Promise<void>((resolve) => this.#readyWaiters.push(resolve));
+    // The workers and their channels are unref'd: this timer keeps a caller that only waits alive.
+    const keepAlive = setInterval(() => undefined, 1_000);
+    try {
+      while (!this.#closed && this.state.idle < this.#size && this.#failedStarts < MAX_FAILED_STARTS)
+        await new Promise<void>((resolve) => this.#readyWaiters.push(resolve));
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   /**
@@ -127,19 +136,42 @@ export class WarmPool {
    */
   async take(run: Omit<WarmRunMessage, 'type' | 'reuse'>): Promise<WarmHandoff | undefined> {
     for (;;) {
-      const worker = [...this.#workers].find((w) => w.state === 'idle');
+      const worker = await this.#idleWorker();
       if (!worker) return undefined;
       clearTimeout(worker.idleTimer);
       worker.state = 'busy';
       worker.runs += 1;
       const shared = worker.runs < this.#maxRuns;
       worker.returns = shared;
-      this.#fill(); // a replacement (unless this one comes back) starts while this worker runs the run
-      if (await this.#handOver(worker, { type: 'run', ...run, reuse: shared }))
-        return { pid: worker.pid, startTicks: worker.startTicks, shared };
+      const accepted = await this.#handOver(worker, { type: 'run', ...run, reuse: shared });
+      // The replacement (unless this one comes back) starts after the hand-over, not on its path.
+      setImmediate(() => this.#fill());
+      if (accepted) return { pid: worker.pid, startTicks: worker.startTicks, shared };
       // It died or hung at the worst moment: make sure it is gone, and try the next one.
       worker.retired = true;
       signalGroup(worker.pid, 'SIGKILL');
+    }
+  }
+
+  /**
+   * An idle worker, or one that becomes idle soon: a worker still starting, or one that comes back
+   * after its run, is waited for as long as a fresh worker would take to start, no longer.
+   */
+  async #idleWorker(): Promise<WarmWorker | undefined> {
+    const deadline = Date.now() + HANDOFF_WAIT_MS;
+    for (;;) {
+      const idle = [...this.#workers].find((w) => w.state === 'idle');
+      if (idle) return idle;
+      const coming = [...this.#workers].some((w) => w.state === 'starting' || w.returns);
+      const left = deadline - Date.now();
+      if (!coming || left <= 0 || this.#closed) return undefined;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#readyWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
   }
 
