@@ -89,12 +89,11 @@ async function waitUntil<T>(what: string, check: () => Promise<T | undefined> | 
 }
 
 function submit(pool: Pool, jobName: string, config: Record<string, unknown>): Promise<RunRecord> {
-  const step = jobName === 'whoami' ? 'whoami' : 'holds_child';
   return pool.instance.submitJobRun({
     job: pool.location.getJob(jobName),
     codeLocation: JOBS,
     source: 'api',
-    runConfig: { ops: { [step]: { config } } },
+    runConfig: { ops: { [jobName]: { config } } }, // each job's one op has the job's name
   });
 }
 
@@ -176,6 +175,18 @@ describe('ProcessRunLauncher warm pool', () => {
     expect(result.escalated).toBe(true);
     await waitUntil('the group to be gone', () => !groupAlive(submitted.worker?.pgid as number));
     expect(pidAlive(child)).toBe(false);
+  });
+
+  it('a reused worker told to stop ends its run CANCELED and exits, without a kill', async () => {
+    const pool = await openPool({ size: 1, maxRunsPerProcess: 5 });
+    const dir = mkdtempSync(path.join(pool.dir, 'waits-'));
+    const submitted = await submit(pool, 'waits', { dir });
+    expect(submitted.worker?.sharedProcess).toBe(true);
+    await waitUntil('the op to start', () => existsSync(path.join(dir, 'started')) || undefined);
+    const result = await pool.instance.terminateRun(submitted.runId, { graceMs: 10_000 });
+    expect(result.escalated).toBe(false);
+    expect(result.run.status).toBe('CANCELED');
+    expect(groupAlive(submitted.worker?.pgid as number)).toBe(false);
   });
 
   it('stops its idle workers when the launcher is disposed, leaving no process behind', async () => {

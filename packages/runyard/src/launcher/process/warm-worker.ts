@@ -61,6 +61,14 @@ async function runOne(message: WarmRunMessage): Promise<void> {
   // From here, if this process dies, the supervising shell writes how into this launch's exit file.
   pointExitFileAt(message.exitFile);
   send({ type: 'accepted', runId: message.runId });
+  // A worker told to stop (terminate's SIGTERM to its group) stops after this run, as a fresh one
+  // does, rather than go back to the pool while terminate waits for its group to exit.
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalled = signal;
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   let code: number;
   try {
     // A launch for another instance config (the launcher's config changed) gets its own instance.
@@ -69,6 +77,8 @@ async function runOne(message: WarmRunMessage): Promise<void> {
       instanceEnv = process.env.RUNYARD_INSTANCE;
       instance = await Instance.fromEnv();
     }
+    // Stopped before the worker code took over its signals: end as a fresh worker would have.
+    if (signalled) return exitWhenFlushed(128 + (signalled === 'SIGINT' ? 2 : 15));
     const result = await runWorker({ instance, runId: message.runId, resume: message.resume });
     if (result.refused) process.stderr.write(`runyard worker: ${result.refused}\n`);
     code = result.exitCode;
@@ -76,7 +86,9 @@ async function runOne(message: WarmRunMessage): Promise<void> {
     const { reportError } = await import('../../cli/cli-error.js');
     code = reportError(error);
   }
-  if (!message.reuse || launcherGone) {
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  if (!message.reuse || launcherGone || signalled) {
     await instance.dispose().catch(() => undefined);
     // The supervising shell writes this exit code into the launch's exit file.
     return exitWhenFlushed(code);
