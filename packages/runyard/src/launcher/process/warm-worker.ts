@@ -17,7 +17,10 @@ import type { FromWarmWorker, ToWarmWorker, WarmRunMessage } from './warm-messag
 enableCompileCache();
 guardStdio();
 
-const send = (message: FromWarmWorker) => process.send?.(message);
+// A launcher that has gone away is no error: the run goes on without anyone to tell.
+const send = (message: FromWarmWorker) => {
+  if (process.connected) process.send?.(message, undefined, {}, () => undefined);
+};
 if (!process.send) {
   process.stderr.write('runyard: warm-worker.js is started by the process launcher, with an IPC channel\n');
   process.exit(2);
@@ -52,7 +55,9 @@ process.on('message', (message: ToWarmWorker) => {
   void runOne(message);
 });
 
-send({ type: 'ready' });
+// The launcher may have gone while this worker loaded (a CLI that launched one run and exited).
+if (process.connected) send({ type: 'ready' });
+else void finish(0);
 
 async function runOne(message: WarmRunMessage): Promise<void> {
   const { redirectStdio } = await import('./warm-stdio.js');
