@@ -64,8 +64,8 @@ const WORKER_FILE = fileURLToPath(new URL('./warm-worker.js', import.meta.url));
 const WARM_SUPERVISOR =
   '"$0" "$@"; code=$?; f=; read -r f < "$RUNYARD_EXIT_POINTER"; [ -n "$f" ] && printf %s "$code" > "$f"; exit "$code"';
 const ACCEPT_TIMEOUT_MS = 5_000;
-// About what a fresh worker takes to reach RUN_START on a busy machine: waiting longer for a warm
-// one that is starting (or finishing a run) would be slower than starting a fresh one.
+// About what a fresh worker takes to reach RUN_START: waiting longer for a warm one that is
+// finishing a run would be slower than starting a fresh one.
 const HANDOFF_WAIT_MS = 1_000;
 const STOP_WAIT_MS = 3_000;
 // Workers that die before they are ready this many times in a row are not started again: the
@@ -89,6 +89,8 @@ export class WarmPool {
   #spec: WarmSpawnSpec | undefined;
   #fillTimer: NodeJS.Timeout | undefined;
   #failedStarts = 0;
+  /** Launches waiting in #idleWorker for a worker to come back. */
+  #waiting = 0;
   #closed = false;
   #readyWaiters: (() => void)[] = [];
 
@@ -154,24 +156,31 @@ export class WarmPool {
   }
 
   /**
-   * An idle worker, or one that becomes idle soon: a worker still starting, or one that comes back
-   * after its run, is waited for as long as a fresh worker would take to start, no longer.
+   * An idle worker, or one that comes back from its run soon (maxRunsPerProcess > 1), waited for
+   * as long as a fresh worker would take to start and no longer, by no more launches than there
+   * are workers coming back. A worker still starting is not waited for: on a busy machine it may
+   * take longer than a fresh one, and a burst of launches would queue behind it.
    */
   async #idleWorker(): Promise<WarmWorker | undefined> {
     const deadline = Date.now() + HANDOFF_WAIT_MS;
-    for (;;) {
-      const idle = [...this.#workers].find((w) => w.state === 'idle');
-      if (idle) return idle;
-      const coming = [...this.#workers].some((w) => w.state === 'starting' || w.returns);
-      const left = deadline - Date.now();
-      if (!coming || left <= 0 || this.#closed) return undefined;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#readyWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
+    this.#waiting += 1;
+    try {
+      for (;;) {
+        const idle = [...this.#workers].find((w) => w.state === 'idle');
+        if (idle) return idle;
+        const coming = [...this.#workers].filter((w) => w.returns).length;
+        const left = deadline - Date.now();
+        if (coming < this.#waiting || left <= 0 || this.#closed) return undefined;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          this.#readyWaiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
-      });
+      }
+    } finally {
+      this.#waiting -= 1;
     }
   }
 
