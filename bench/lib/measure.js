@@ -22,11 +22,17 @@ export function timeProcess(command, args, options = {}) {
  * machine load, and returns each one's median.
  */
 export async function sideBySide(thunks, rounds) {
+  const samples = await sideBySideSamples(thunks, rounds);
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+}
+
+/** As sideBySide, but every sample of each thunk, for `fmtStats`. */
+export async function sideBySideSamples(thunks, rounds) {
   const samples = Object.fromEntries(Object.keys(thunks).map((k) => [k, []]));
   for (let i = 0; i < rounds; i++) {
     for (const [name, fn] of Object.entries(thunks)) samples[name].push(await fn());
   }
-  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+  return samples;
 }
 
 /**
