@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { enableCompileCache } from '../../cli/fast-start.js';
 import { exitWhenFlushed, guardStdio } from '../../cli/stdio-exit.js';
 import type { FromWarmWorker, ToWarmWorker, WarmRunMessage } from './warm-messages.js';
+import { redirectStdio } from './warm-stdio.js';
 
 // Before anything else is loaded, so that all of it comes from (and goes into) the compile cache.
 enableCompileCache();
@@ -60,7 +61,6 @@ if (process.connected) send({ type: 'ready' });
 else void finish(0);
 
 async function runOne(message: WarmRunMessage): Promise<void> {
-  const { redirectStdio } = await import('./warm-stdio.js');
   const restore = redirectStdio(message.stdoutPath, message.stderrPath);
   for (const [name, value] of Object.entries(message.env)) process.env[name] = value;
   // From here, if this process dies, the supervising shell writes how into this launch's exit file.
