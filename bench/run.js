@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, measured side by side in one run, printed as a table.
-// `npm run bench -- core` (or ui, launch, daemon, postgres, docker, k8s, aws) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
+// `npm run bench -- core` (or ui, launch, warm, daemon, postgres, docker, k8s, aws) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
 // The postgres, docker, k8s and aws groups start their own PostgreSQL server, Docker engine and moto (as root).
 import { awsBenchmarks } from './aws.js';
 import { coreBenchmarks } from './core.js';
@@ -10,11 +10,13 @@ import { launchBenchmarks } from './launch.js';
 import { report } from './lib/measure.js';
 import { postgresBenchmarks } from './postgres.js';
 import { uiBenchmarks } from './ui.js';
+import { warmBenchmarks } from './warm.js';
 
 const groups = {
   core: coreBenchmarks,
   ui: uiBenchmarks,
   launch: launchBenchmarks,
+  warm: warmBenchmarks,
   daemon: daemonBenchmarks,
   docker: dockerBenchmarks,
   k8s: k8sBenchmarks,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OUTPUTS_DIR } from '../engine/fs-io-manager.js';
+import { warmPoolConfigSchema } from '../launcher/process/warm-pool-schema.js';
 import { DEFAULT_COMPUTE_LOGS_DIR } from './instance-config-defaults.js';
 
 /**
@@ -13,6 +14,7 @@ export const processRunLauncherConfigSchema = z
     terminateGraceSeconds: z.number().min(0).optional(),
     env: z.record(z.string(), z.string()).optional(),
     execArgv: z.array(z.string()).optional(),
+    warmPool: warmPoolConfigSchema.optional(),
   })
   .strict()
   .default({});

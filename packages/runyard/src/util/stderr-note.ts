@@ -1,5 +1,7 @@
 import { writeSync } from 'node:fs';
 
+let stderrFd = 2;
+
 /**
  * Writes one line to stderr, or nothing, and never fails. A run worker's stderr is often a file
  * on the disk that has just filled up (compute logs beside the SQLite database), and
@@ -8,8 +10,20 @@ import { writeSync } from 'node:fs';
  */
 export function stderrNote(line: string): void {
   try {
-    writeSync(2, `${line}\n`);
+    writeSync(stderrFd, `${line}\n`);
   } catch {
     // Nowhere to say it; the events themselves are what matters, and they wait for storage.
   }
+}
+
+/**
+ * A warm run worker (launcher/process/warm-worker.ts) was started before its run existed: while it
+ * runs one, the notes go to that run's stderr file. Returns the function that puts them back.
+ */
+export function redirectStderrNotes(fd: number): () => void {
+  const before = stderrFd;
+  stderrFd = fd;
+  return () => {
+    stderrFd = before;
+  };
 }

@@ -4,6 +4,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import path from 'node:path';
 import { RunyardError } from '../../errors.js';
+import { LAUNCH_ATTEMPT_ENV } from '../../launch/launch-attempt.js';
 import type { RunRecord, WorkerRef } from '../../runs/run-record.js';
 import { BaseRunLauncher } from '../base-run-launcher.js';
 import type {
@@ -17,6 +18,7 @@ import type {
 import { workerEnvironment } from '../worker-environment.js';
 import { describeStoppedMembers, groupMembers } from './process-group-state.js';
 import { isOurGroupAlive, processStartTicks, signalGroup } from './process-identity.js';
+import type { WarmPool, WarmPoolConfig, WarmPoolState } from './warm-pool.js';
 
 /**
  * Config of `ProcessRunLauncher`: the grace period between SIGTERM and SIGKILL on terminate, the environment passed to workers, and Node flags for them.
@@ -28,6 +30,11 @@ export interface ProcessRunLauncherConfig {
   readonly env?: Readonly<Record<string, string>>;
   /** Node options for the worker process, e.g. `['--max-old-space-size=512']`. */
   readonly execArgv?: readonly string[];
+  /**
+   * Keep idle run workers ready (Runyard and the instance loaded) and hand runs to them instead of
+   * starting a process per run. Only a long-lived launcher (daemon, `dev`, UI server) gains from it.
+   */
+  readonly warmPool?: WarmPoolConfig;
 }
 
 interface ProcessWorkerRef extends WorkerRef {
@@ -38,6 +45,10 @@ interface ProcessWorkerRef extends WorkerRef {
   readonly startTicks?: string;
   readonly exitFile: string;
   readonly stderrPath: string;
+  /** The run went to a worker of the warm pool. */
+  readonly warm?: true;
+  /** That worker goes back to the pool after the run: its process (and group) may outlive the run. */
+  readonly sharedProcess?: true;
 }
 
 const POLL_MS = 25;
@@ -54,10 +65,33 @@ const SUPERVISOR = '"$0" "$@"; code=$?; printf %s "$code" > "$RUNYARD_EXIT_FILE"
  */
 export class ProcessRunLauncher extends BaseRunLauncher {
   readonly #config: ProcessRunLauncherConfig;
+  #pool: Promise<WarmPool> | undefined;
+  #disposed = false;
 
   constructor(config: ProcessRunLauncherConfig = {}) {
     super();
     this.#config = Object.freeze({ ...config });
+  }
+
+  /** How many warm workers are starting, idle and running runs; undefined without a pool. */
+  async warmPoolState(): Promise<WarmPoolState | undefined> {
+    return this.#pool ? (await this.#pool).state : undefined;
+  }
+
+  /**
+   * Starts the warm pool now (it otherwise starts with the first launch, which goes to a fresh
+   * worker) and resolves once it is full. `worker` is the command the instance would give a launch.
+   */
+  async warmUp(worker: LaunchRunContext['worker'], home: string): Promise<void> {
+    const pool = await this.#warmPool();
+    if (!pool) return;
+    pool.ensure(this.#warmSpec(worker, home), { now: true });
+    await pool.whenFull();
+  }
+
+  override async dispose(): Promise<void> {
+    this.#disposed = true;
+    await (await this.#pool)?.dispose();
   }
 
   override get capabilities(): LauncherCapabilities {
@@ -83,6 +117,38 @@ export class ProcessRunLauncher extends BaseRunLauncher {
     // One exit file per launch: a worker of an earlier launch or a superseded relaunch may still
     // exit (refusing the run) after this one started, and must not be read as this one's status.
     const exitFile = path.join(path.dirname(logs.stderr), `worker-${randomUUID().slice(0, 8)}.exit`);
+    const pool = await this.#warmPool();
+    if (pool) {
+      pool.ensure(this.#warmSpec(ctx.worker, ctx.home));
+      const [, , runId, ...options] = ctx.worker.args;
+      const handoff =
+        ctx.worker.args[0] === 'worker' && ctx.worker.args[1] === 'execute-run' && runId
+          ? await pool.take({
+              runId,
+              resume: options.includes('--resume'),
+              env: workerEnvironment(this.#config.env, ctx.worker.env),
+              stdoutPath: logs.stdout,
+              stderrPath: logs.stderr,
+              exitFile,
+            })
+          : undefined;
+      if (handoff) {
+        const ref: ProcessWorkerRef = {
+          launcher: 'ProcessRunLauncher',
+          host: hostname(),
+          pid: handoff.pid,
+          pgid: handoff.pid,
+          startTicks: handoff.startTicks,
+          exitFile,
+          stderrPath: logs.stderr,
+          warm: true,
+          ...(handoff.shared ? { sharedProcess: true as const } : {}),
+        };
+        await ctx.recordWorker(ref);
+        return ref;
+      }
+      // No idle worker (the first launch, or more runs at once than the pool holds): a fresh one.
+    }
     // Append, so a resumed worker's output follows the first one's.
     const out = openSync(logs.stdout, 'a');
     const err = openSync(logs.stderr, 'a');
@@ -122,6 +188,12 @@ export class ProcessRunLauncher extends BaseRunLauncher {
   async terminate(ctx: TerminateContext): Promise<TerminateResult> {
     const ref = this.#ref(ctx.run);
     if (!ref) return { stopped: false, escalated: false, detail: 'no worker process was recorded for the run' };
+    if (ref.sharedProcess && readExitCode(ref.exitFile) !== undefined)
+      return {
+        stopped: false,
+        escalated: false,
+        detail: `the run had ended in warm worker ${ref.pid}, which went back to the pool`,
+      };
     if (!isOurGroupAlive(ref.pgid, ref.startTicks))
       return { stopped: false, escalated: false, detail: `worker process group ${ref.pgid} had already exited` };
     signalGroup(ref.pgid, 'SIGTERM');
@@ -148,6 +220,8 @@ export class ProcessRunLauncher extends BaseRunLauncher {
     const code = readExitCode(ref.exitFile);
     if (code !== undefined) {
       const health = healthFromExitCode(code);
+      // A warm worker that went back to the pool ended the run, not its process: nothing to kill.
+      if (ref.sharedProcess) return health;
       const killed = killLeftovers(ref);
       return killed ? { ...health, reason: `${health.reason}; ${killed}` } : health;
     }
@@ -177,6 +251,24 @@ export class ProcessRunLauncher extends BaseRunLauncher {
 
   toConfig() {
     return { class: 'ProcessRunLauncher', config: { ...this.#config } as Record<string, unknown> };
+  }
+
+  #warmPool(): Promise<WarmPool | undefined> {
+    const config = this.#config.warmPool;
+    if (!config || this.#disposed) return Promise.resolve(undefined);
+    this.#pool ??= import('./warm-pool.js').then(({ WarmPool }) => new WarmPool(config));
+    return this.#pool;
+  }
+
+  #warmSpec(worker: LaunchRunContext['worker'], home: string) {
+    const [node] = worker.localCommand;
+    // The launch attempt is the run's own; it comes with each run, not with the pool's workers.
+    const { [LAUNCH_ATTEMPT_ENV]: _attempt, ...env } = worker.env;
+    return {
+      node: withExecArgv([node as string], this.#config.execArgv),
+      env: workerEnvironment(process.env, this.#config.env, env),
+      dir: path.join(home, 'warm-pool'),
+    };
   }
 
   #ref(run: RunRecord): ProcessWorkerRef | undefined {

@@ -39,6 +39,8 @@ export class RunHeartbeat {
   readonly #options: RunHeartbeatOptions;
   readonly #log: (line: string) => void;
   #thread: Worker | undefined;
+  /** The thread has opened its storage connection (it said `ready`). */
+  #threadReady = false;
   #timer: NodeJS.Timeout | undefined;
   #restarts = 0;
   #stopping = false;
@@ -70,6 +72,13 @@ export class RunHeartbeat {
     clearTimeout(this.#timer);
     const thread = this.#thread;
     if (!thread) return;
+    if (!this.#threadReady) {
+      // A run shorter than the thread's own start (most one-op runs): it has opened nothing and
+      // written nothing yet, so it is stopped where it is rather than left to load everything first.
+      this.#thread = undefined;
+      await thread.terminate();
+      return;
+    }
     // Held until the thread has closed its storage connection, but not for ever.
     thread.ref();
     const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
@@ -90,7 +99,9 @@ export class RunHeartbeat {
     const thread = new Worker(THREAD_FILE, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     thread.unref();
     this.#thread = thread;
+    this.#threadReady = false;
     thread.on('message', (message: FromHeartbeatThread) => {
+      if (message.type === 'ready' && this.#thread === thread) this.#threadReady = true;
       // One failed beat, retried 100 ms later, is not worth a line (it may be the last beat racing
       // the run's end); a second one in a row is.
       if (message.type === 'beat-failed' && (message.failures === 2 || message.failures % 10 === 0))
