@@ -1,5 +1,6 @@
 import type { ComponentContext } from '../instance/component-registry.js';
 import type { RunRecord } from '../runs/run-record.js';
+import { QUEUED_RUN_COORDINATOR } from './is-queued-run-coordinator.js';
 import {
   type QueuedRunCoordinatorConfig,
   type QueuedRunCoordinatorSettings,
@@ -10,8 +11,6 @@ import type { RunCoordinator, SubmitRunContext } from './run-coordinator.js';
 
 /** What a queued run says until the daemon has looked at it. */
 export const QUEUED_STATUS_REASON = 'waiting for the run queue';
-
-const QUEUED_RUN_COORDINATOR = Symbol.for('runyard.QueuedRunCoordinator');
 
 /**
  * Puts every submitted run in the queue (NOT_STARTED → QUEUED) and returns; the daemon's queue
@@ -58,12 +57,4 @@ export class QueuedRunCoordinator implements RunCoordinator {
       config: structuredClone(this.settings) as unknown as Record<string, unknown>,
     };
   }
-}
-
-/** True for a QueuedRunCoordinator (or a subclass), even one from another copy of Runyard. */
-export function isQueuedRunCoordinator(value: unknown): value is QueuedRunCoordinator {
-  if (value instanceof QueuedRunCoordinator) return true;
-  return (
-    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[QUEUED_RUN_COORDINATOR] === true
-  );
 }

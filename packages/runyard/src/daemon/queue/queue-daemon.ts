@@ -1,4 +1,4 @@
-import { isQueuedRunCoordinator } from '../../coordinator/queued-run-coordinator.js';
+import { isQueuedRunCoordinator } from '../../coordinator/is-queued-run-coordinator.js';
 import {
   NO_CONCURRENCY_LIMIT,
   type QueuedRunCoordinatorSettings,
