@@ -7,13 +7,16 @@ import { EXECUTION_PLAN_DATA_KEY } from './step-stats.js';
  * Records the run's execution plan (its steps, in order) once the job is loaded, so readers show
  * the steps that never started as "not started" long after the code location has changed. A
  * bookkeeping event: a failure to write it is reported and the run goes on.
+ *
+ * Steps inside a map() are not in it: they exist once per item, and the executor records them
+ * (an execution plan event with `mappedFrom`) when the list they map is known.
  */
 export async function recordExecutionPlan(
   storage: Storage,
   runId: string,
   job: JobDefinition,
 ): Promise<RunEvent | undefined> {
-  const steps = [...job.graph.steps.keys()];
+  const steps = job.graph.order.filter((key) => !job.graph.steps.get(key)?.scope);
   try {
     const [event] = await storage.events.appendEvents([
       {
