@@ -2,6 +2,9 @@ import type { MapScope } from '../definitions/map-scope.js';
 import { isSafeItemKey } from '../definitions/step-key.js';
 import { RunyardError } from '../errors.js';
 
+/** A list that map() cannot turn into steps: it fails the step that returned it. */
+export class MapItemsError extends RunyardError {}
+
 export interface MapItems {
   /** One key per item, in item order. */
   readonly keys: readonly string[];
@@ -16,7 +19,7 @@ export interface MapItems {
 export function mapItems(scope: MapScope, sourceKey: string, output: unknown): MapItems {
   const what = `map() over '${sourceKey}'`;
   if (!Array.isArray(output))
-    throw new RunyardError(`${what} needs a list, but step '${sourceKey}' returned ${describe(output)}`, {
+    throw new MapItemsError(`${what} needs a list, but step '${sourceKey}' returned ${describe(output)}`, {
       data: { stepKey: sourceKey },
     });
   const items = output as readonly unknown[];
@@ -30,13 +33,13 @@ export function mapItems(scope: MapScope, sourceKey: string, output: unknown): M
       try {
         key = keyFn(item, index);
       } catch (error) {
-        throw new RunyardError(`${what}: the key function threw on item ${index}: ${(error as Error).message}`, {
+        throw new MapItemsError(`${what}: the key function threw on item ${index}: ${(error as Error).message}`, {
           cause: error,
           data: { stepKey: sourceKey, index },
         });
       }
       if (typeof key !== 'string' && !(typeof key === 'number' && Number.isFinite(key)))
-        throw new RunyardError(
+        throw new MapItemsError(
           `${what}: the key function returned ${describe(key)} for item ${index}; it must return a string or a number`,
           { data: { stepKey: sourceKey, index } },
         );
@@ -51,13 +54,13 @@ export function mapItems(scope: MapScope, sourceKey: string, output: unknown): M
   const seen = new Map<string, number>();
   keys.forEach((key, index) => {
     if (!isSafeItemKey(key))
-      throw new RunyardError(
+      throw new MapItemsError(
         `${what}: item ${index} has the key ${JSON.stringify(key)} (from ${from}), which is not a safe step key: use letters, digits, '_', '-' and '.', at most 100, starting with a letter, digit, '_' or '-'${scope.key ? '' : '; give map() a key function ({ key: (item, index) => … })'}`,
         { data: { stepKey: sourceKey, index, key } },
       );
     const first = seen.get(key);
     if (first !== undefined)
-      throw new RunyardError(
+      throw new MapItemsError(
         `${what}: items ${first} and ${index} both have the key ${JSON.stringify(key)} (from ${from}); keys must be unique${scope.key ? '' : '; give map() a key function ({ key: (item, index) => … })'}`,
         { data: { stepKey: sourceKey, index, key } },
       );

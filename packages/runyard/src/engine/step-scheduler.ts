@@ -2,7 +2,7 @@ import type { JobGraph, StepNode } from '../definitions/job-graph.js';
 import type { MapScope } from '../definitions/map-scope.js';
 import { stepKeyOf } from '../definitions/step-key.js';
 import { RunyardError } from '../errors.js';
-import { mapItems } from './map-items.js';
+import { MapItemsError, mapItems } from './map-items.js';
 
 type StepState = 'pending' | 'running' | 'success' | 'failed' | 'skipped';
 
@@ -180,7 +180,7 @@ export class StepScheduler {
     const lists = scopes.map((scope) => ({ scope, list: mapItems(scope, sourceKey, output) }));
     const adding = lists.reduce((n, { scope, list }) => n + list.keys.length * this.#nodes(scope).length, 0);
     if (this.#mapped + adding > this.#maxMapped)
-      throw new RunyardError(
+      throw new MapItemsError(
         `the ${lists.length > 1 ? 'maps' : 'map()'} over '${sourceKey}' would add ${adding} mapped steps (${lists.map(({ list }) => list.keys.length).join(' + ')} items), bringing this run to ${this.#mapped + adding}, over its limit of ${this.#maxMapped}; raise the job's maxMappedSteps or map fewer items`,
         { data: { stepKey: sourceKey, adding, limit: this.#maxMapped } },
       );
