@@ -131,7 +131,8 @@ describe('a worker SIGKILLed in the middle of mapped steps is resumed; finished 
     expect([successes('list_files'), successes('load[a]'), successes('load[b]')]).toEqual([1, 1, 1]);
     expect([successes('load[slow-c]'), successes('load[slow-d]'), successes('report')]).toEqual([1, 1, 1]);
     // The slow items ran in both workers; the finished ones only in the first.
-    const counts = ran(dir).reduce<Record<string, number>>((c, k) => ({ ...c, [k]: (c[k] ?? 0) + 1 }), {});
+    const counts: Record<string, number> = {};
+    for (const key of ran(dir)) counts[key] = (counts[key] ?? 0) + 1;
     expect(counts).toEqual({ 'load[a]': 1, 'load[b]': 1, 'load[slow-c]': 2, 'load[slow-d]': 2 });
     const resumed = events.find((e) => e.message.startsWith('resuming run of job'));
     expect(resumed?.data?.completedSteps).toEqual(expect.arrayContaining(['list_files', 'load[a]', 'load[b]']));
