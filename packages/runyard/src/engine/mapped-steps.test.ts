@@ -204,7 +204,8 @@ describe('1,000 mapped steps', () => {
   it.each([
     ['in process', ''],
     ['multiprocess', '_mp'],
-  ])('%s', { timeout: 600_000 }, async (_name, sfx) => {
+    // A step process per step: on two idle cores about two minutes; a shared machine needs more.
+  ])('%s', { timeout: 1_200_000 }, async (_name, sfx) => {
     const r = await run(`squares${sfx}`, { ops: { count: { n: 1000 } }, dir: false });
     expect(r.run.status).toBe('SUCCESS');
     expect(await r.output('sum')).toBe(Array.from({ length: 1000 }, (_, i) => i * i).reduce((a, b) => a + b, 0));
