@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { executeJob, Instance, job, op } from 'runyard';
+import { executeJob, Instance, job, map, op } from 'runyard';
 import { z } from 'zod';
 import { fmtMs, fmtStats, median, sideBySideSamples, timeProcess } from './lib/measure.js';
 
@@ -83,6 +83,39 @@ export async function coreBenchmarks({ rounds = 10 } = {}) {
         const ms = median(times);
         rows.push([`${j.name} in process`, fmtStats(times), `${fmtMs(ms / 1000)} per step; target ≤ 0.5 ms`]);
       }
+
+      // Issue 14: 1,000 steps made by map() at run time against 1,000 static ones, same op, same
+      // concurrency, interleaved so both see the same load.
+      const items = op({ name: 'items', run: () => Array.from({ length: 1000 }, (_, i) => i) });
+      const one = op({ name: 'one', ins: { n: z.number() }, run: (_c, { n }) => n });
+      const mapped = job({
+        name: 'mapped_1000',
+        executor: { type: 'in_process', maxConcurrent: 16 },
+        graph: () => void map(items(), (n) => one({ n })),
+      });
+      const seed = op({ name: 'seed', run: () => 7 });
+      const stat = job({
+        name: 'static_1000',
+        executor: { type: 'in_process', maxConcurrent: 16 },
+        graph: () => {
+          const n = seed();
+          for (let i = 0; i < 1000; i++) one.as(`one_${i}`)({ n });
+        },
+      });
+      const timed = (j) => async () => {
+        const t = performance.now();
+        const result = await executeJob(j, { instance });
+        if (!result.success) throw new Error(`${j.name} failed`);
+        return performance.now() - t;
+      };
+      await timed(mapped)();
+      await timed(stat)();
+      const fanned = await sideBySide({ mapped: timed(mapped), static: timed(stat) }, 5);
+      rows.push([
+        '1,000 mapped steps in process (map())',
+        `${fmtMs(fanned.mapped / 1000)} per step`,
+        `${(fanned.mapped / fanned.static).toFixed(2)}× 1,000 static steps (${fmtMs(fanned.static / 1000)} per step); target ≤ 1.5×`,
+      ]);
 
       // Events per second: batches of 100, as the engine's buffered writer writes them.
       const run = await instance.storage.runs.createRun({

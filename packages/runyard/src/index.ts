@@ -46,8 +46,17 @@ export {
 export { SCHEDULE_NAME_TAG, scheduleTickRunId, TICK_AT_TAG } from './daemon/schedules/schedule-tags.js';
 export { type Definitions, type DefinitionsSpec, defineDefinitions, isDefinitions } from './definitions/definitions.js';
 export type { OutputHandle } from './definitions/graph-builder.js';
-export { type ExecutorConfig, type JobDefinition, type JobSpec, job, type StepSpec } from './definitions/job.js';
+export {
+  DEFAULT_MAX_MAPPED_STEPS,
+  type ExecutorConfig,
+  type JobDefinition,
+  type JobSpec,
+  job,
+  type StepSpec,
+} from './definitions/job.js';
 export type { JobGraph, StepNode } from './definitions/job-graph.js';
+export { type MapOptions, type MappedOutput, map } from './definitions/map.js';
+export type { MapKeyFn, MapScope } from './definitions/map-scope.js';
 export {
   type AnyOp,
   type InputArgs,
@@ -69,6 +78,7 @@ export {
   schedule,
 } from './definitions/schedule.js';
 export { type CronSchedule, parseCron } from './definitions/schedule-cron.js';
+export { itemKeysOf, stepKeyOf, stepNodeOf } from './definitions/step-key.js';
 export { type ExecuteJobOptions, type ExecuteJobResult, executeJob } from './engine/execute-job.js';
 export type { ExecutionOutcome, Executor, ExecutorContext } from './engine/executor.js';
 export {
@@ -190,7 +200,6 @@ export { type ResolvedSelection, resolveSelection } from './selection/resolve-se
 export { SelectionError, type SelectionIssue } from './selection/selection-error.js';
 export { inputsFromOutside } from './selection/selection-inputs.js';
 export { SELECTED_STEPS_TAG, STEP_SELECTION_TAG, selectedStepsOf } from './selection/selection-tags.js';
-export { stepNodeName } from './selection/step-node.js';
 export { startUiServer, type UiServer, type UiServerOptions } from './server/index.js';
 export type { DaemonHeartbeat, DaemonStorage, Lease } from './storage/daemon-storage.js';
 export type { EventLogStorage, EventQuery, EventsStoredSubscription } from './storage/event-log-storage.js';

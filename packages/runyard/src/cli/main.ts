@@ -100,6 +100,7 @@ export function buildProgram(): Command {
     .command('show')
     .description('show a run: status, times, tags, config and its steps')
     .argument('<runId>', 'the run id (a unique prefix is enough)')
+    .option('--mapped', 'list every mapped step (load[a.csv] …) under its op, not only the counts')
     .option('--json', 'print JSON')
     .action(action(program, () => import('./commands/run-show.js')));
   run

@@ -1,6 +1,7 @@
 import { DefinitionError } from '../errors.js';
 import { OP_BRAND } from './brands.js';
 import type { InputSource, RawStep } from './graph-builder.js';
+import { describeScope, isWithin, type MapScope } from './map-scope.js';
 import type { AnyOp } from './op.js';
 
 /** One step of a job's graph: its key, its op, and the upstream steps feeding each input. */
@@ -11,16 +12,20 @@ export interface StepNode {
   /** Distinct upstream step keys, in input order. */
   readonly upstream: readonly string[];
   readonly downstream: readonly string[];
+  /** The innermost map() the step is in: it runs once per item, as `<key>[<item key>]…`. */
+  readonly scope?: MapScope;
 }
 
 /** A validated DAG of steps, with a stable topological order (declaration order breaks ties). */
 export interface JobGraph {
   readonly steps: ReadonlyMap<string, StepNode>;
   readonly order: readonly string[];
+  /** Every map() in the graph, in the order they were called. */
+  readonly scopes: readonly MapScope[];
 }
 
 /** Validates raw steps: unknown ops, duplicate names, unconnected or unknown inputs, cycles. */
-export function buildJobGraph(jobName: string, raw: readonly RawStep[]): JobGraph {
+export function buildJobGraph(jobName: string, raw: readonly RawStep[], scopes: readonly MapScope[] = []): JobGraph {
   const where = (step: string) => `job '${jobName}', step '${step}'`;
   if (raw.length === 0) throw new DefinitionError(`job '${jobName}' has no steps`);
 
@@ -48,7 +53,7 @@ export function buildJobGraph(jobName: string, raw: readonly RawStep[]): JobGrap
           `${where(step.key)}: op '${op.name}' has no input '${input}' (${known.length ? `its inputs: ${known.join(', ')}` : 'it takes no inputs'})`,
         );
       }
-      const froms = source.kind === 'single' ? [source.from] : source.from;
+      const froms = source.kind === 'many' ? source.from : [source.from];
       for (const from of froms) {
         if (!byKey.has(from))
           throw new DefinitionError(
@@ -59,6 +64,7 @@ export function buildJobGraph(jobName: string, raw: readonly RawStep[]): JobGrap
     }
     upstreamOf.set(step.key, upstream);
   }
+  validateScopes(jobName, byKey, scopes);
 
   const order = topologicalOrder(
     jobName,
@@ -79,10 +85,94 @@ export function buildJobGraph(jobName: string, raw: readonly RawStep[]): JobGrap
         inputs: Object.freeze({ ...step.inputs }),
         upstream: Object.freeze(upstreamOf.get(key) ?? []),
         downstream: Object.freeze(downstreamOf.get(key) ?? []),
+        ...(step.scope ? { scope: step.scope } : {}),
       }),
     );
   }
-  return Object.freeze({ steps, order: Object.freeze(order) });
+  return Object.freeze({ steps, order: Object.freeze(order), scopes: Object.freeze([...scopes]) });
+}
+
+/**
+ * The rules of map(): a step sees the outputs of steps in its own map or around it, never one
+ * inside a map it is not in (that output exists once per item: `.collect()` it); a map's list
+ * comes from a step that can see it, and, when that step's op declares `out`, is a list.
+ */
+function validateScopes(jobName: string, byKey: ReadonlyMap<string, RawStep>, scopes: readonly MapScope[]): void {
+  const where = (step: string) => `job '${jobName}', step '${step}'`;
+  for (const scope of scopes) {
+    const source = byKey.get(scope.source);
+    if (!source)
+      throw new DefinitionError(`job '${jobName}': ${describeScope(scope)} maps a step that is not in the job`);
+    // The list must come from the map()'s own level: a step inside a map exists once per item
+    // (collect it first), and an outer step's list is the same for every item (which has no use).
+    if (source.scope !== scope.parent)
+      throw new DefinitionError(
+        source.scope && !isWithin(scope.parent, source.scope)
+          ? `${where(scope.source)}: ${describeScope(scope)} maps the output of a step inside another map(), which exists once per item; .collect() it into an op first`
+          : `${where(scope.source)}: ${describeScope(scope)} maps the output of a step called outside the map() it is in; map a step called in the same map() function`,
+      );
+    const out = (source.op as AnyOp).outSchema;
+    const type = zodTypeName(out);
+    if (type !== undefined && type !== 'array' && type !== 'tuple')
+      throw new DefinitionError(
+        `${where(scope.source)}: ${describeScope(scope)} needs a list, but op '${(source.op as AnyOp).name}' declares its output as ${type === 'object' ? 'an object' : `a ${type}`}`,
+      );
+  }
+  for (const step of byKey.values()) {
+    for (const [input, source] of Object.entries(step.inputs)) {
+      const froms = source.kind === 'many' ? source.from : [source.from];
+      const what = `${where(step.key)}: input '${input}'`;
+      if (source.kind === 'item') {
+        if (!isWithin(step.scope, source.scope))
+          throw new DefinitionError(
+            `${what} takes the item of the ${describeScope(source.scope)} outside that map(); use it only in ops called inside the map()'s function`,
+          );
+        continue;
+      }
+      if (source.kind === 'collect') {
+        if (isWithin(step.scope, source.scope))
+          throw new DefinitionError(`${what} collects the ${describeScope(source.scope)} from inside that same map()`);
+        if (!isWithin(step.scope, source.scope.parent))
+          throw new DefinitionError(
+            `${what} collects the ${describeScope(source.scope)}, which runs once per item of a map() this step is not in`,
+          );
+        continue;
+      }
+      for (const from of froms) {
+        const upstream = byKey.get(from) as RawStep;
+        if (upstream.scope && !isWithin(step.scope, upstream.scope))
+          throw new DefinitionError(
+            `${what} takes the output of '${from}', which runs once per item of the ${describeScope(upstream.scope)}; pass the map()'s .collect() instead`,
+          );
+      }
+    }
+  }
+}
+
+/** The zod type of a schema (`string`, `array`, …), or undefined when it cannot be told. */
+function zodTypeName(schema: unknown): string | undefined {
+  const def = (schema as { _zod?: { def?: { type?: unknown } }; def?: { type?: unknown } } | undefined)?._zod?.def;
+  const type = def?.type;
+  // Wrappers (optional, pipe, lazy, any…) may still hold a list: only a plain non-list type is refused.
+  const plain = [
+    'string',
+    'number',
+    'boolean',
+    'bigint',
+    'object',
+    'record',
+    'map',
+    'set',
+    'date',
+    'literal',
+    'null',
+    'undefined',
+    'void',
+    'enum',
+    'symbol',
+    'nan',
+  ];
+  return typeof type === 'string' && (plain.includes(type) || type === 'array' || type === 'tuple') ? type : undefined;
 }
 
 function topologicalOrder(

@@ -3,6 +3,7 @@ import { JOB_BRAND } from './brands.js';
 import { type InputSource, type RawStep, recordGraph } from './graph-builder.js';
 import { buildJobGraph, type JobGraph } from './job-graph.js';
 import { checkKnownKeys, JOB_SPEC_KEYS } from './known-keys.js';
+import type { MapScope } from './map-scope.js';
 import { validateName } from './op.js';
 
 /** Where a run worker runs the job's steps. */
@@ -27,6 +28,11 @@ interface JobSpecBase {
   readonly executor?: ExecutorConfig;
   /** Run config used under whatever a run passes (the run's values win). */
   readonly config?: Record<string, unknown>;
+  /**
+   * The most mapped steps (steps made by map(), one per item) a run may make; a list that would
+   * go past it fails the step that returned it, with the count and this limit. Default 10,000.
+   */
+  readonly maxMappedSteps?: number;
 }
 
 /**
@@ -50,7 +56,12 @@ export interface JobDefinition {
   readonly executor: ExecutorConfig;
   readonly defaultRunConfig: Readonly<Record<string, unknown>>;
   readonly graph: JobGraph;
+  /** See JobSpec.maxMappedSteps. */
+  readonly maxMappedSteps: number;
 }
+
+/** How many mapped steps one run may plan unless the job sets `maxMappedSteps`. */
+export const DEFAULT_MAX_MAPPED_STEPS = 10_000;
 
 /**
  * Defines a job, a DAG of ops. Mistakes in the graph (a cycle, an unconnected input, two steps
@@ -63,7 +74,9 @@ export function job(spec: JobSpec): JobDefinition {
   const name = validateName(spec.name, 'job');
   checkKnownKeys(spec, JOB_SPEC_KEYS, `job '${name}'`);
   let raw: RawStep[];
-  if (typeof spec.graph === 'function' && spec.steps === undefined) raw = recordGraph(name, spec.graph);
+  let scopes: MapScope[] = [];
+  if (typeof spec.graph === 'function' && spec.steps === undefined)
+    ({ steps: raw, scopes } = recordGraph(name, spec.graph));
   else if (spec.graph === undefined && spec.steps && typeof spec.steps === 'object')
     raw = stepsFromSpec(name, spec.steps);
   else
@@ -73,6 +86,11 @@ export function job(spec: JobSpec): JobDefinition {
   for (const step of raw) validateName(step.key, `job '${name}': step`);
 
   const executor = validateExecutor(name, spec.executor ?? { type: 'in_process' });
+  const maxMappedSteps = spec.maxMappedSteps ?? DEFAULT_MAX_MAPPED_STEPS;
+  if (!Number.isInteger(maxMappedSteps) || maxMappedSteps < 0)
+    throw new DefinitionError(
+      `job '${name}': maxMappedSteps must be a whole number ≥ 0, got ${String(spec.maxMappedSteps)}`,
+    );
   return Object.freeze({
     [JOB_BRAND]: true as const,
     name,
@@ -80,7 +98,8 @@ export function job(spec: JobSpec): JobDefinition {
     tags: Object.freeze({ ...validateTags(name, spec.tags ?? {}) }),
     executor,
     defaultRunConfig: Object.freeze({ ...(spec.config ?? {}) }),
-    graph: buildJobGraph(name, raw),
+    graph: buildJobGraph(name, raw, scopes),
+    maxMappedSteps,
   });
 }
 

@@ -15,10 +15,20 @@ export const OP_SPEC_KEYS: readonly string[] = [
   'config',
   'out',
   'retryPolicy',
+  'partialResults',
   'run',
 ];
 
-export const JOB_SPEC_KEYS: readonly string[] = ['name', 'description', 'tags', 'executor', 'config', 'graph', 'steps'];
+export const JOB_SPEC_KEYS: readonly string[] = [
+  'name',
+  'description',
+  'tags',
+  'executor',
+  'config',
+  'graph',
+  'steps',
+  'maxMappedSteps',
+];
 
 /** Throws a DefinitionError naming each key of `spec` that is not in `known`, and the keys that are. */
 export function checkKnownKeys(spec: object, known: readonly string[], where: string): void {

@@ -62,6 +62,12 @@ export interface OpSpec<I extends InputSchemas, CS extends z.ZodType | undefined
   /** Optional schema the output is checked against. */
   readonly out?: z.ZodType<Awaited<O>>;
   readonly retryPolicy?: RetryPolicy;
+  /**
+   * For an op that takes `.collect()`ed outputs of a map(): run even when some items failed (or
+   * were skipped), with the outputs of those that succeeded, in item order. Default false: a
+   * failed item skips this step. The run still ends FAILURE when any step failed.
+   */
+  readonly partialResults?: boolean;
   run(ctx: OpContext<CS extends z.ZodType ? z.output<CS> : undefined>, inputs: InputValues<I>): O | Promise<O>;
 }
 
@@ -79,6 +85,7 @@ export interface AnyOp {
   readonly configSchema?: z.ZodType;
   readonly outSchema?: z.ZodType;
   readonly retryPolicy?: RetryPolicy;
+  readonly partialResults?: boolean;
   readonly run: (ctx: OpContext<any>, inputs: Record<string, unknown>) => unknown;
 }
 
@@ -124,6 +131,8 @@ export function op<I extends InputSchemas = {}, CS extends z.ZodType | undefined
   if (spec.out !== undefined && !isZodSchema(spec.out))
     throw new DefinitionError(`${where}: 'out' must be a zod schema`);
   const retryPolicy = spec.retryPolicy ? validateRetryPolicy(spec.retryPolicy, where) : undefined;
+  if (spec.partialResults !== undefined && typeof spec.partialResults !== 'boolean')
+    throw new DefinitionError(`${where}: 'partialResults' must be true or false`);
 
   const invoke = (stepName: string) => (inputs?: Record<string, unknown>) =>
     currentGraphBuilder(stepName).addStep(stepName, definition as unknown as AnyOp, inputs ?? {});
@@ -136,6 +145,7 @@ export function op<I extends InputSchemas = {}, CS extends z.ZodType | undefined
     configSchema: spec.config,
     outSchema: spec.out,
     retryPolicy,
+    partialResults: spec.partialResults ?? false,
     run: spec.run as AnyOp['run'],
     as: (stepName: string) => invoke(validateName(stepName, 'step')),
   });

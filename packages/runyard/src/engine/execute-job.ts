@@ -1,5 +1,6 @@
 import type { JobDefinition } from '../definitions/job.js';
 import { validateTags } from '../definitions/job.js';
+import { stepNodeOf } from '../definitions/step-key.js';
 import { recordExecutionPlan } from '../events/execution-plan.js';
 import type { RunEvent } from '../events/run-event.js';
 import { endStepsWithRun } from '../events/step-end.js';
@@ -74,7 +75,7 @@ export interface ExecuteJobResult {
   readonly run: RunRecord;
   /** Every event of the run, in order. */
   readonly events: readonly RunEvent[];
-  /** The output of a step that ran in this process. */
+  /** The output of a step that ran in this process (a mapped step by its key: `load[a.csv]`). */
   outputFor(stepKey: string): unknown;
 }
 
@@ -171,7 +172,7 @@ export async function executeJob(job: JobDefinition, options: ExecuteJobOptions 
       run,
       events,
       outputFor(stepKey: string) {
-        if (!job.graph.steps.has(stepKey)) throw new Error(`job '${job.name}' has no step '${stepKey}'`);
+        if (!job.graph.steps.has(stepNodeOf(stepKey))) throw new Error(`job '${job.name}' has no step '${stepKey}'`);
         return outputs.get(stepKey);
       },
     };

@@ -30,6 +30,8 @@ export interface ExecutorContext {
   /**
    * Steps that already succeeded in an earlier attempt of this run (resume) or in the parent run
    * (retry from failure), mapped to the run that holds their output. They are not run again.
+   * Mapped steps are in it by their keys (`load[a.csv]`); a map's list comes from its source
+   * step's output, loaded from the run that holds it.
    */
   readonly completedSteps?: ReadonlyMap<string, string>;
   /**

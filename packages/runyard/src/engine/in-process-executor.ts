@@ -1,9 +1,11 @@
-import type { StepNode } from '../definitions/job-graph.js';
 import { toErrorInfo } from '../events/error-info.js';
 import type { ExecutionOutcome, Executor, ExecutorContext } from './executor.js';
+import type { OutputKey } from './io-manager.js';
+import { expandMapSource } from './map-expansion.js';
 import { runStepAttempt } from './step-attempt.js';
+import { inputSources, loadInputs, type StepInputSource } from './step-inputs.js';
 import { emitStepFailure, emitStepsSkipped, runStepWithRetries } from './step-retry.js';
-import { StepScheduler } from './step-scheduler.js';
+import { type PlannedStep, StepScheduler } from './step-scheduler.js';
 
 export interface InProcessExecutorOptions {
   /** How many steps may run at once. Default 8. */
@@ -25,9 +27,19 @@ export class InProcessExecutor implements Executor {
 
   execute(ctx: ExecutorContext): Promise<ExecutionOutcome> {
     const completed = ctx.completedSteps ?? new Map<string, string>();
-    const scheduler = new StepScheduler(ctx.job.graph, new Set(completed.keys()), ctx.selectedSteps);
+    const scheduler = new StepScheduler(ctx.job.graph, {
+      completed: new Set(completed.keys()),
+      maxMappedSteps: ctx.job.maxMappedSteps,
+      selected: ctx.selectedSteps,
+    });
     const outputs = new Map<string, unknown>();
+    const outputOf = (key: OutputKey) => {
+      if (key.runId === ctx.runId && outputs.has(key.stepKey)) return outputs.get(key.stepKey);
+      if (!ctx.io) throw new Error(`the output of step '${key.stepKey}' is not available (no IO manager)`);
+      return ctx.io.loadOutput(key);
+    };
     let running = 0;
+    let expanding = 0;
 
     return new Promise((resolve) => {
       const finish = () =>
@@ -39,18 +51,29 @@ export class InProcessExecutor implements Executor {
         });
 
       const pump = () => {
-        while (running < this.#maxConcurrent && !ctx.signal.aborted) {
-          const key = scheduler.take();
-          if (key === undefined) break;
-          running++;
-          void this.#runStep(ctx, ctx.job.graph.steps.get(key) as StepNode, outputs, completed).then((ok) => {
-            running--;
-            if (ok) scheduler.succeeded(key);
-            else emitStepsSkipped(ctx.emit, scheduler.failedStep(key));
+        // A map's list may have to be loaded (a source that succeeded in an earlier run): that
+        // runs beside the steps, and the steps it plans join the queue when it is done.
+        for (const source of ctx.signal.aborted ? [] : scheduler.takeExpansions()) {
+          expanding++;
+          const from = { runId: completed.get(source) ?? ctx.runId, stepKey: source };
+          void expandMapSource(scheduler, source, () => outputOf(from), ctx.emit).then(() => {
+            expanding--;
             pump();
           });
         }
-        if (running === 0) finish();
+        while (running < this.#maxConcurrent && !ctx.signal.aborted) {
+          const planned = scheduler.take();
+          if (planned === undefined) break;
+          running++;
+          const sources = inputSources(ctx.runId, scheduler.inputsOf(planned.key), completed);
+          void this.#runStep(ctx, planned, sources, outputs, outputOf).then((ok) => {
+            running--;
+            if (ok) scheduler.succeeded(planned.key);
+            else emitStepsSkipped(ctx.emit, scheduler.failedStep(planned.key));
+            pump();
+          });
+        }
+        if (running === 0 && expanding === 0) finish();
       };
       pump();
     });
@@ -59,13 +82,15 @@ export class InProcessExecutor implements Executor {
   /** Runs one step with its retry policy; true when it succeeded. Never throws. */
   async #runStep(
     ctx: ExecutorContext,
-    step: StepNode,
+    planned: PlannedStep,
+    sources: Record<string, StepInputSource>,
     outputs: Map<string, unknown>,
-    completed: ReadonlyMap<string, string>,
+    outputOf: (key: OutputKey) => unknown,
   ): Promise<boolean> {
     const io = ctx.io;
+    const { step } = planned;
     try {
-      const inputs = await gatherInputs(ctx, step, outputs, completed);
+      const inputs = await loadInputs(sources, outputOf);
       const result = await runStepWithRetries({
         step,
         signal: ctx.signal,
@@ -76,7 +101,7 @@ export class InProcessExecutor implements Executor {
             jobName: ctx.job.name,
             tags: ctx.tags,
             step,
-            config: ctx.stepConfigs.get(step.key),
+            config: ctx.stepConfigs.get(planned.node.key),
             inputs,
             attempt,
             signal: ctx.signal,
@@ -94,24 +119,4 @@ export class InProcessExecutor implements Executor {
       return false;
     }
   }
-}
-
-/** Values for a step's inputs: from this run's memory, or from the run that produced them earlier. */
-export async function gatherInputs(
-  ctx: Pick<ExecutorContext, 'runId' | 'io'>,
-  step: StepNode,
-  outputs: ReadonlyMap<string, unknown>,
-  completed: ReadonlyMap<string, string>,
-): Promise<Record<string, unknown>> {
-  const outputOf = async (stepKey: string) => {
-    if (outputs.has(stepKey)) return outputs.get(stepKey);
-    if (!ctx.io) throw new Error(`the output of step '${stepKey}' is not available (no IO manager)`);
-    return ctx.io.loadOutput({ runId: completed.get(stepKey) ?? ctx.runId, stepKey });
-  };
-  const inputs: Record<string, unknown> = {};
-  for (const [name, source] of Object.entries(step.inputs)) {
-    inputs[name] =
-      source.kind === 'single' ? await outputOf(source.from) : await Promise.all(source.from.map(outputOf));
-  }
-  return inputs;
 }

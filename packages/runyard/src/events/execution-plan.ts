@@ -8,6 +8,9 @@ import { EXECUTION_PLAN_DATA_KEY } from './step-stats.js';
  * Records the run's execution plan (its steps, in order) once the job is loaded, so readers show
  * the steps that never started as "not started" long after the code location has changed. A
  * bookkeeping event: a failure to write it is reported and the run goes on.
+ *
+ * Steps inside a map() are not in it: they exist once per item, and the executor records them
+ * (an execution plan event with `mappedFrom`) when the list they map is known.
  */
 export async function recordExecutionPlan(
   storage: Storage,
@@ -16,7 +19,10 @@ export async function recordExecutionPlan(
   /** Static node names the run is limited to: the steps outside are not in its plan. */
   selected?: ReadonlySet<string>,
 ): Promise<RunEvent | undefined> {
-  const steps = [...job.graph.steps.keys()].filter((key) => !selected || selected.has(stepNodeName(key)));
+  // The static steps (mapped ones join the plan as they are planned), limited to the selection if any.
+  const steps = job.graph.order.filter(
+    (key) => !job.graph.steps.get(key)?.scope && (!selected || selected.has(stepNodeName(key))),
+  );
   try {
     const [event] = await storage.events.appendEvents([
       {

@@ -38,6 +38,12 @@ export const STEP_END_DATA_KEY = 'stepEnd';
 /** The ENGINE_EVENT data key under which a run's execution plan (its step keys, in order) is recorded. */
 export const EXECUTION_PLAN_DATA_KEY = 'executionPlan';
 
+/**
+ * Set beside an execution plan that a run added while it ran: the step whose output was mapped
+ * into the plan's steps (mapped steps, `load[a.csv]`; see definitions/step-key.ts).
+ */
+export const MAPPED_FROM_DATA_KEY = 'mappedFrom';
+
 /** The event types `stepStatsFromEvents` reads: ask storage for these only. */
 export const STEP_STATS_EVENT_TYPES = [
   'STEP_START',

@@ -1,8 +1,6 @@
 /**
  * The static node (op invocation) a step key belongs to: the part before the first `[`. Mapped
  * steps of a dynamic fan-out (`load[a.csv]`) belong to their node (`load`); selections name nodes.
+ * One definition, in definitions/step-key.ts; this name is the one the selection code reads.
  */
-export function stepNodeName(stepKey: string): string {
-  const bracket = stepKey.indexOf('[');
-  return bracket === -1 ? stepKey : stepKey.slice(0, bracket);
-}
+export { stepNodeOf as stepNodeName } from '../definitions/step-key.js';

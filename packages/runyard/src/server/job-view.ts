@@ -10,6 +10,8 @@ export interface StepView {
   readonly inputs: Readonly<Record<string, string | readonly string[]>>;
   /** The op's config schema as JSON Schema, when it takes config. */
   readonly configSchema?: unknown;
+  /** For a step inside map(): the step whose list it runs once per item of (its steps are `key[<item>]`). */
+  readonly mappedOver?: string;
 }
 
 export interface JobView {
@@ -40,6 +42,7 @@ export async function jobView(job: JobDefinition): Promise<JobView> {
       upstream: node.upstream,
       inputs: Object.fromEntries(Object.entries(node.inputs).map(([name, source]) => [name, sourceView(source)])),
       ...(jsonSchema ? { configSchema: jsonSchema } : {}),
+      ...(node.scope ? { mappedOver: node.scope.source } : {}),
     });
     if (schema) template[key] = { config: exampleConfig(schema, jsonSchema) };
   }

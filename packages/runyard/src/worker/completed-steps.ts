@@ -1,5 +1,6 @@
 import type { IOManager } from '../engine/io-manager.js';
 import type { RunEvent } from '../events/run-event.js';
+import { STEP_END_DATA_KEY } from '../events/step-stats.js';
 import { REEXECUTION_TAG, reusesParentOutputs } from '../retries/retry-tags.js';
 import type { RunRecord } from '../runs/run-record.js';
 import { selectedStepsOf } from '../selection/selection-tags.js';
@@ -7,7 +8,7 @@ import { stepNodeName } from '../selection/step-node.js';
 import type { Storage } from '../storage/storage.js';
 
 /**
- * Steps of a run that succeeded and whose output can still be loaded: a resumed worker (or a
+ * Steps of a run that succeeded (static or mapped: `load[a.csv]`) and whose output can still be loaded: a resumed worker (or a
  * retry from failure) does not run them again. Maps step key → the run that holds the output.
  */
 export async function completedStepsFromEvents(
@@ -15,11 +16,16 @@ export async function completedStepsFromEvents(
   events: readonly RunEvent[],
   io: IOManager,
 ): Promise<Map<string, string>> {
-  const completed = new Map<string, string>();
+  // A STEP_FAILURE after the success undoes it: its list could not be mapped (see map-items.ts),
+  // so it runs again. A STEP_FAILURE written when the run ended (stepEnd) only closes open steps.
+  const succeeded = new Set<string>();
   for (const event of events) {
-    if (event.type === 'STEP_SUCCESS' && event.stepKey && (await io.hasOutput({ runId, stepKey: event.stepKey })))
-      completed.set(event.stepKey, runId);
+    if (!event.stepKey) continue;
+    if (event.type === 'STEP_SUCCESS') succeeded.add(event.stepKey);
+    else if (event.type === 'STEP_FAILURE' && !event.data?.[STEP_END_DATA_KEY]) succeeded.delete(event.stepKey);
   }
+  const completed = new Map<string, string>();
+  for (const stepKey of succeeded) if (await io.hasOutput({ runId, stepKey })) completed.set(stepKey, runId);
   return completed;
 }
 
@@ -70,7 +76,8 @@ async function outputsOf(
     }
   }
   if (own) {
-    const events = await storage.events.getEvents(run.runId, { types: ['STEP_SUCCESS'] });
+    // Failures too: a STEP_FAILURE after a success undoes it (completedStepsFromEvents).
+    const events = await storage.events.getEvents(run.runId, { types: ['STEP_SUCCESS', 'STEP_FAILURE'] });
     for (const [step, holder] of await completedStepsFromEvents(run.runId, events, io)) outputs.set(step, holder);
   }
   return outputs;

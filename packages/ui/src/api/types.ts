@@ -86,6 +86,8 @@ export interface JobStep {
   upstream: string[];
   inputs: Record<string, string | string[]>;
   configSchema?: unknown;
+  /** For a step inside map(): the step whose list it runs once per item of. */
+  mappedOver?: string;
 }
 
 export interface Job {

@@ -12,8 +12,16 @@ interface Props {
   willRun?: ReadonlySet<string>;
 }
 
+/**
+ * A job's graph. A step inside map() runs once per item at run time: it is drawn as a stack,
+ * `load[…]`, saying which list it is mapped over; the run page's timeline lists its items.
+ */
 export function JobGraph({ steps, selected, onSelect, tones, willRun }: Props) {
   const layout = useMemo(() => layoutJobGraph(steps), [steps]);
+  const mappedOver = useMemo(
+    () => Object.fromEntries(steps.flatMap((s) => (s.mappedOver ? [[s.key, s.mappedOver]] : []))),
+    [steps],
+  );
   return (
     <div className="graph-scroll" data-testid="job-graph">
       <svg
@@ -42,7 +50,7 @@ export function JobGraph({ steps, selected, onSelect, tones, willRun }: Props) {
           <g
             key={n.key}
             transform={`translate(${n.x},${n.y})`}
-            className={`graph-node${selected === n.key ? ' selected' : ''}${tones?.[n.key] ? ` tone-${tones[n.key]}` : ''}${willRun ? (willRun.has(n.key) ? ' will-run' : ' wont-run') : ''}`}
+            className={`graph-node${mappedOver[n.key] ? ' mapped' : ''}${selected === n.key ? ' selected' : ''}${tones?.[n.key] ? ` tone-${tones[n.key]}` : ''}${willRun ? (willRun.has(n.key) ? ' will-run' : ' wont-run') : ''}`}
             data-will-run={willRun ? String(willRun.has(n.key)) : undefined}
             onClick={() => onSelect(selected === n.key ? null : n.key)}
             onKeyDown={(ev) => {
@@ -52,12 +60,16 @@ export function JobGraph({ steps, selected, onSelect, tones, willRun }: Props) {
             role="button"
             data-testid={`graph-node-${n.key}`}
           >
+            {mappedOver[n.key] ? (
+              <rect x={5} y={-5} width={n.width} height={n.height} rx={8} className="graph-node-stack" />
+            ) : null}
             <rect width={n.width} height={n.height} rx={8} />
             <text x={14} y={22} className="graph-node-key">
-              {n.key}
+              {mappedOver[n.key] ? `${n.key}[…]` : n.key}
             </text>
-            <text x={14} y={40} className="graph-node-op">
+            <text x={14} y={40} className="graph-node-op" data-testid={`graph-node-op-${n.key}`}>
               {n.op === n.key ? 'op' : `op: ${n.op}`}
+              {mappedOver[n.key] ? ` · per item of ${mappedOver[n.key]}` : ''}
             </text>
           </g>
         ))}

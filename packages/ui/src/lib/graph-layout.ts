@@ -36,7 +36,11 @@ export function layoutJobGraph(steps: readonly JobStep[]): GraphLayout {
   g.setDefaultEdgeLabel(() => ({}));
   const keys = new Set(steps.map((s) => s.key));
   for (const s of steps) {
-    const width = Math.max(140, Math.min(320, Math.max(s.key.length, s.op.length) * CHAR_WIDTH + 36));
+    // A mapped step's box also says what it is mapped over (`op: load · per item of list_files`).
+    const chars = s.mappedOver
+      ? Math.max(s.key.length + 3, s.op.length + 4 + s.mappedOver.length + 15)
+      : Math.max(s.key.length, s.op.length);
+    const width = Math.max(140, Math.min(s.mappedOver ? 360 : 320, chars * CHAR_WIDTH + 36));
     g.setNode(s.key, { width, height: NODE_HEIGHT });
   }
   for (const s of steps) {

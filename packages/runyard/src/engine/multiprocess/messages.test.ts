@@ -9,7 +9,7 @@ const runStep = {
   attempt: 1,
   config: { anything: [1] },
   tags: { a: 'b' },
-  inputSources: { up: 'r' },
+  inputs: { up: { kind: 'output', from: { runId: 'r', stepKey: 'up' } } },
   ioManager: { class: 'FileSystemIOManager', config: { baseDir: '/x' } },
 };
 

@@ -19,6 +19,7 @@
 import type { ErrorInfo } from '../../events/error-info.js';
 import type { EmitEvent } from '../event-writer.js';
 import type { IOManagerChildConfig } from '../io-manager.js';
+import type { StepInputSource } from '../step-inputs.js';
 
 /** What a step process loads while it waits for work; given as JSON in `argv[2]`. */
 export interface StepProcessBoot {
@@ -40,8 +41,11 @@ export interface RunStepMessage {
   /** The step's parsed config. */
   readonly config: unknown;
   readonly tags: Readonly<Record<string, string>>;
-  /** Every upstream step → the run that holds its output (this run, or an earlier one on resume). */
-  readonly inputSources: Readonly<Record<string, string>>;
+  /**
+   * Each input: the outputs it takes, each named by the run that holds it (this run, or an
+   * earlier one on resume), or its value (the item of a map()).
+   */
+  readonly inputs: Readonly<Record<string, StepInputSource>>;
   /** How the child builds the IO manager that inputs are loaded from and the output stored to. */
   readonly ioManager: IOManagerChildConfig;
 }
@@ -124,13 +128,22 @@ export function isParentMessage(value: unknown): value is ParentMessage {
         typeof value.stepKey === 'string' &&
         typeof value.attempt === 'number' &&
         isStringRecord(value.tags) &&
-        isStringRecord(value.inputSources) &&
+        isObject(value.inputs) &&
+        Object.values(value.inputs).every(isInputSource) &&
         isObject(value.ioManager) &&
         typeof value.ioManager.class === 'string'
       );
     default:
       return false;
   }
+}
+
+function isInputSource(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const isKey = (k: unknown) => isObject(k) && typeof k.runId === 'string' && typeof k.stepKey === 'string';
+  if (value.kind === 'output') return isKey(value.from);
+  if (value.kind === 'outputs') return Array.isArray(value.from) && value.from.every(isKey);
+  return value.kind === 'value';
 }
 
 export function isChildMessage(value: unknown): value is ChildMessage {

@@ -4,15 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { StepNode } from '../../definitions/job-graph.js';
 import { RunyardError } from '../../errors.js';
 import { toErrorInfo } from '../../events/error-info.js';
 import { workerEnvironment } from '../../launcher/worker-environment.js';
 import type { ExecutionOutcome, Executor, ExecutorContext } from '../executor.js';
 import { FileSystemIOManager } from '../fs-io-manager.js';
-import type { IOManagerChildConfig } from '../io-manager.js';
+import type { IOManager, IOManagerChildConfig } from '../io-manager.js';
+import { expandMapSource } from '../map-expansion.js';
+import type { StepInputSource } from '../step-inputs.js';
+import { inputSources } from '../step-inputs.js';
 import { emitStepFailure, emitStepsSkipped, runStepWithRetries } from '../step-retry.js';
-import { StepScheduler } from '../step-scheduler.js';
+import { type PlannedStep, StepScheduler } from '../step-scheduler.js';
 import type { StepProcessBoot } from './messages.js';
 import { StepProcessHandle } from './step-process-handle.js';
 import { StepProcessPool } from './step-process-pool.js';
@@ -95,18 +97,25 @@ export class MultiprocessExecutor implements Executor {
     const tempDir = ctx.io ? undefined : await mkdtemp(path.join(os.tmpdir(), 'runyard-outputs-'));
     const io = ctx.io ?? new FileSystemIOManager(tempDir as string);
     try {
-      return await this.#execute(ctx, entry, (io.toChildConfig as () => IOManagerChildConfig).call(io));
+      return await this.#execute(ctx, entry, io, (io.toChildConfig as () => IOManagerChildConfig).call(io));
     } finally {
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
     }
   }
 
-  async #execute(ctx: ExecutorContext, entry: string, ioManager: IOManagerChildConfig): Promise<ExecutionOutcome> {
+  async #execute(
+    ctx: ExecutorContext,
+    entry: string,
+    io: IOManager,
+    ioManager: IOManagerChildConfig,
+  ): Promise<ExecutionOutcome> {
     const graph = ctx.job.graph;
     const completed = ctx.completedSteps ?? new Map<string, string>();
-    const scheduler = new StepScheduler(graph, new Set(completed.keys()), ctx.selectedSteps);
-    const alreadyDone = graph.order.filter((key) => completed.has(key) || !scheduler.inPlan(key)).length;
-    let started = 0;
+    const scheduler = new StepScheduler(graph, {
+      completed: new Set(completed.keys()),
+      maxMappedSteps: ctx.job.maxMappedSteps,
+      selected: ctx.selectedSteps,
+    });
     const boot: StepProcessBoot = {
       codeLocation: ctx.codeLocation as string,
       cwd: process.cwd(),
@@ -116,7 +125,7 @@ export class MultiprocessExecutor implements Executor {
     const pool = new StepProcessPool({
       maxSpares: options.spares,
       terminateGraceMs: options.terminateGraceMs,
-      demand: () => graph.order.length - alreadyDone - started - scheduler.skipped.length,
+      demand: () => scheduler.pendingCount,
       spawn: () =>
         new StepProcessHandle({
           entry,
@@ -130,25 +139,36 @@ export class MultiprocessExecutor implements Executor {
     const onAbort = () => pool.cancel();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     let running = 0;
+    let expanding = 0;
     try {
       await new Promise<void>((resolve) => {
         const pump = () => {
+          // A map's list is read back through the IO manager (the step ran in another process).
+          for (const source of ctx.signal.aborted ? [] : scheduler.takeExpansions()) {
+            expanding++;
+            const from = { runId: completed.get(source) ?? ctx.runId, stepKey: source };
+            void expandMapSource(scheduler, source, () => io.loadOutput(from), ctx.emit).then(() => {
+              expanding--;
+              pool.refill();
+              pump();
+            });
+          }
           while (running < options.maxConcurrent && !ctx.signal.aborted) {
-            const key = scheduler.take();
-            if (key === undefined) break;
-            started++;
+            const planned = scheduler.take();
+            if (planned === undefined) break;
             running++;
-            void this.#runStep(ctx, graph.steps.get(key) as StepNode, pool, ioManager, completed).then((ok) => {
+            const inputs = inputSources(ctx.runId, scheduler.inputsOf(planned.key), completed);
+            void this.#runStep(ctx, planned, inputs, pool, ioManager).then((ok) => {
               running--;
-              if (ok) scheduler.succeeded(key);
+              if (ok) scheduler.succeeded(planned.key);
               else {
-                emitStepsSkipped(ctx.emit, scheduler.failedStep(key));
+                emitStepsSkipped(ctx.emit, scheduler.failedStep(planned.key));
                 pool.refill();
               }
               pump();
             });
           }
-          if (running === 0) resolve();
+          if (running === 0 && expanding === 0) resolve();
         };
         if (!ctx.signal.aborted) pool.refill();
         pump();
@@ -169,12 +189,12 @@ export class MultiprocessExecutor implements Executor {
   /** Runs one step with its retry policy, each attempt in a new process; true when it succeeded. Never throws. */
   async #runStep(
     ctx: ExecutorContext,
-    step: StepNode,
+    planned: PlannedStep,
+    inputs: Record<string, StepInputSource>,
     pool: StepProcessPool,
     ioManager: IOManagerChildConfig,
-    completed: ReadonlyMap<string, string>,
   ): Promise<boolean> {
-    const inputSources = Object.fromEntries(step.upstream.map((up) => [up, completed.get(up) ?? ctx.runId]));
+    const { step } = planned;
     try {
       const result = await runStepWithRetries({
         step,
@@ -188,9 +208,9 @@ export class MultiprocessExecutor implements Executor {
               jobName: ctx.job.name,
               stepKey: step.key,
               attempt,
-              config: ctx.stepConfigs.get(step.key),
+              config: ctx.stepConfigs.get(planned.node.key),
               tags: ctx.tags,
-              inputSources,
+              inputs,
               ioManager,
             },
             { emit: ctx.emit, flush: ctx.flush },

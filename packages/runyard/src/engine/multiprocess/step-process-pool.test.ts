@@ -56,7 +56,7 @@ const message: RunStepMessage = {
   attempt: 1,
   config: undefined,
   tags: {},
-  inputSources: {},
+  inputs: {},
   ioManager: { class: 'FileSystemIOManager', config: {} },
 };
 

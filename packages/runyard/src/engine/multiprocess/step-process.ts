@@ -11,12 +11,13 @@
  */
 import { loadCodeLocation } from '../../code-location/load-code-location.js';
 import type { JobDefinition } from '../../definitions/job.js';
+import { stepNodeOf } from '../../definitions/step-key.js';
 import { errorFromInfo, RunyardError } from '../../errors.js';
 import { toErrorInfo } from '../../events/error-info.js';
 import type { EmitEvent } from '../event-writer.js';
-import { gatherInputs } from '../in-process-executor.js';
 import type { IOManager } from '../io-manager.js';
 import { runStepAttempt } from '../step-attempt.js';
+import { loadInputs } from '../step-inputs.js';
 import { ioManagerFromConfig } from './io-manager-from-config.js';
 import { type ChildMessage, isParentMessage, parseBoot, type ResultMessage, type RunStepMessage } from './messages.js';
 
@@ -88,7 +89,9 @@ async function attempt(job: JobDefinition, message: RunStepMessage): Promise<Res
     error: toErrorInfo(error),
     retryable: false,
   });
-  const step = job.graph.steps.get(message.stepKey);
+  // A mapped step (`load[a.csv]`) runs its graph node under its own key.
+  const node = job.graph.steps.get(stepNodeOf(message.stepKey));
+  const step = node && node.key !== message.stepKey ? { ...node, key: message.stepKey } : node;
   if (message.jobName !== job.name || !step)
     return final(
       new RunyardError(
@@ -100,8 +103,7 @@ async function attempt(job: JobDefinition, message: RunStepMessage): Promise<Res
   let inputs: Record<string, unknown>;
   try {
     io = await ioManagerFromConfig(message.ioManager, boot.cwd);
-    const sources = new Map(Object.entries(message.inputSources));
-    inputs = await gatherInputs({ runId, io }, step, new Map(), sources);
+    inputs = await loadInputs(message.inputs, (key) => io.loadOutput(key));
   } catch (error) {
     return final(error);
   }
