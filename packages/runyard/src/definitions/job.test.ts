@@ -162,7 +162,7 @@ describe('defineDefinitions()', () => {
 
   it('refuses unknown keys in op and job specs, naming the key', () => {
     expect(() => op({ name: 'o', output: z.string(), run: () => 'x' } as never)).toThrow(
-      "op 'o': unknown key 'output' (known keys: name, description, tags, ins, config, out, retryPolicy, run)",
+      "op 'o': unknown key 'output' (known keys: name, description, tags, ins, config, out, retryPolicy, partialResults, run)",
     );
     expect(() => job({ name: 'jj', graph: () => source(), executer: { type: 'in_process' } } as never)).toThrow(
       "job 'jj': unknown key 'executer'",
