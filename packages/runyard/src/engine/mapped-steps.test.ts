@@ -44,6 +44,8 @@ afterEach(async () => {
 interface RunOptions {
   readonly ops?: Record<string, unknown>;
   readonly completedSteps?: ReadonlyMap<string, string>;
+  /** A step selection (static node names): steps of other nodes are outside the run. */
+  readonly selectedSteps?: ReadonlySet<string>;
   readonly dir?: boolean;
 }
 
@@ -64,6 +66,7 @@ async function run(jobName: string, options: RunOptions = {}) {
     codeLocation: JOBS,
     io,
     ...(options.completedSteps ? { completedSteps: options.completedSteps } : {}),
+    ...(options.selectedSteps ? { selectedSteps: options.selectedSteps } : {}),
     onEvent: (event) => events.push(event),
   });
   if (!result.started) throw new Error('the run did not start');
@@ -145,6 +148,51 @@ describe.each([
     expect(retry.run.status).toBe('SUCCESS');
     expect(starts(retry.events)).toEqual(['load[bad-b]', 'report']);
     expect(await retry.output('report')).toEqual(['a', 'bad-b', 'c']);
+  });
+
+  it('a step selection around a map: the collector alone reads every item from a parent; the mapped op alone re-maps the parent list', async () => {
+    const parent = await run(`fanout${sfx}`, { ops: files(['a', 'b']) });
+    expect(parent.run.status).toBe('SUCCESS');
+    const completed = await completedStepsFromEvents(
+      parent.runId,
+      await instance.storage.events.getEvents(parent.runId),
+      io,
+    );
+
+    // `report` only: the list and the items are outside the selection, read from the parent (the
+    // worker hands over the parent's outputs of the unselected steps: worker/completed-steps.ts).
+    const collector = await run(`fanout${sfx}`, {
+      ops: files(['a', 'b']),
+      completedSteps: new Map([...completed].filter(([key]) => key !== 'report')),
+      selectedSteps: new Set(['report']),
+    });
+    expect(collector.run.status).toBe('SUCCESS');
+    expect(starts(collector.events)).toEqual(['report']);
+    expect(await collector.output('report')).toEqual(['a', 'b']);
+
+    // `load` only: the parent's list is mapped again and each item runs; `report` is outside.
+    const listOnly = new Map([...completed].filter(([key]) => key === 'list_files'));
+    const mapped = await run(`fanout${sfx}`, {
+      ops: files(['a', 'b']),
+      completedSteps: listOnly,
+      selectedSteps: new Set(['load']),
+    });
+    expect(mapped.run.status).toBe('SUCCESS');
+    expect(starts(mapped.events).sort()).toEqual(['load[a]', 'load[b]']);
+    expect(stepStatsFromEvents(mapped.events).map((s) => s.stepKey)).not.toContain('report');
+
+    // `report` with no earlier items (the submit check stops this; here an output gone since):
+    // the run fails when the list is mapped, naming what is missing, and `report` never runs.
+    const missing = await run(`fanout${sfx}`, {
+      ops: files(['a']),
+      completedSteps: listOnly,
+      selectedSteps: new Set(['report']),
+    });
+    expect(missing.run.status).toBe('FAILURE');
+    expect(missing.run.statusReason).toContain(
+      "step 'report' reads the output of step 'load[a]', which is not selected and no earlier run provides",
+    );
+    expect(starts(missing.events)).toEqual([]);
   });
 
   it('maps inside a map: steps keyed by both items, collected at each level', async () => {
