@@ -27,7 +27,10 @@ export async function checkFailedStart(
 ): Promise<boolean> {
   if (run.status !== 'STARTING' || !run.worker) return false;
   const diagnosis = diagnosisOf(health);
-  if (!diagnosis || !isPlatformLoss(diagnosis)) return false;
+  // Capacity or infra, retryable: what a start watch replaces. A worker preempted before it claimed
+  // its run is not one (no start watch replaces it either): the start timeout decides, whether or
+  // not its launcher lives, so the outcome never depends on which process launched the run.
+  if (!diagnosis || !isPlatformLoss(diagnosis) || diagnosis.failureClass === 'preempted') return false;
   const launch = await currentLaunch(ctx.storage, run.runId);
   // A run launched before launches named their launcher: nothing to test, the start timeout decides.
   if (!launch?.launchedBy) return false;
