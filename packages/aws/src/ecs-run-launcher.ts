@@ -252,6 +252,10 @@ export class EcsRunLauncher extends BaseRunLauncher {
     // Run monitoring relaunched the run in place of a task that failed to start (its launching
     // process being gone): maxStartRetries counts on from that task, so relaunches do not renew it.
     const previous = isEcsWorkerRef(ctx.previousWorker) ? ctx.previousWorker.startAttempt : 0;
+    if (previous > this.#config.maxStartRetries)
+      throw new RunyardError(
+        `no task of run ${ctx.run.runId} started in ${previous} attempt(s) (maxStartRetries ${this.#config.maxStartRetries}); the last: ${taskLabel(ctx.previousWorker?.externalId as string)}`,
+      );
     const ref = await this.#runTask(plan, previous + 1, []);
     if (this.#config.startTimeoutSeconds > 0) this.#watchStart(plan, ref);
     return ref;
