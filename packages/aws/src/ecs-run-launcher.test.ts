@@ -89,6 +89,22 @@ describe('EcsRunLauncher launch', () => {
     expect(resumed.externalId).not.toBe(first.externalId);
   });
 
+  it('a relaunch in place of a task that failed to start counts its start attempts on from that task, within maxStartRetries', async () => {
+    const ecs = new FakeEcs();
+    const l = launcher(ecs, { maxStartRetries: 2, startTimeoutSeconds: 0 });
+    const first = await l.launchRun(fakeLaunch().ctx);
+    const relaunched = await l.launchRun({ ...fakeLaunch().ctx, previousWorker: first });
+    expect(relaunched).toMatchObject({ startAttempt: 2 });
+    // A new token: ECS starts a new task rather than handing back the failed one.
+    expect(relaunched.externalId).not.toBe(first.externalId);
+    const last = await l.launchRun({ ...fakeLaunch().ctx, previousWorker: relaunched });
+    expect(last).toMatchObject({ startAttempt: 3 });
+    await expect(l.launchRun({ ...fakeLaunch().ctx, previousWorker: last })).rejects.toThrow(
+      /no task of run \S+ started in 3 attempt\(s\) \(maxStartRetries 2\)/,
+    );
+    expect(ecs.count('runTask')).toBe(3);
+  });
+
   it('registers one task definition per configuration and reuses it while the config matches', async () => {
     const ecs = new FakeEcs();
     const l = launcher(ecs);

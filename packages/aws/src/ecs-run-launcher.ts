@@ -249,7 +249,14 @@ export class EcsRunLauncher extends BaseRunLauncher {
     if (!overrides.ok) throw new InvalidConfigError(`${ECS_RUN_TAG} tag of run ${ctx.run.runId}`, overrides.issues);
     const taskDefinition = await this.taskDefinitions.resolve(this.#config, ctx.run.jobName);
     const plan: StartPlan = { ctx, overrides: overrides.overrides, taskDefinition, resumeAttempt };
-    const ref = await this.#runTask(plan, 1, []);
+    // Run monitoring relaunched the run in place of a task that failed to start (its launching
+    // process being gone): maxStartRetries counts on from that task, so relaunches do not renew it.
+    const previous = isEcsWorkerRef(ctx.previousWorker) ? ctx.previousWorker.startAttempt : 0;
+    if (previous > this.#config.maxStartRetries)
+      throw new RunyardError(
+        `no task of run ${ctx.run.runId} started in ${previous} attempt(s) (maxStartRetries ${this.#config.maxStartRetries}); the last: ${taskLabel(ctx.previousWorker?.externalId as string)}`,
+      );
+    const ref = await this.#runTask(plan, previous + 1, []);
     if (this.#config.startTimeoutSeconds > 0) this.#watchStart(plan, ref);
     return ref;
   }
@@ -306,7 +313,8 @@ export class EcsRunLauncher extends BaseRunLauncher {
    * maxStartRetries; one that runs, or that can never start, is left to run monitoring, which
    * reads the same DescribeTasks sweep (the watch asks through `tasks.getForTick`, so it costs no
    * extra calls in a monitoring process). The watch lives in the launching process: if that
-   * process ends first, monitoring fails the run at its start timeout with the task's reason.
+   * process ends first, run monitoring relaunches the run (check-failed-start.ts in runyard), and
+   * the new launch counts its start attempts on from the failed task's (previousWorker).
    */
   #watchStart(plan: StartPlan, first: EcsWorkerRef): void {
     const runId = plan.ctx.run.runId;

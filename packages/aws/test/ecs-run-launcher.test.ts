@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type CodeLocation, type Instance, loadCodeLocation } from 'runyard';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitFor, waitForStatus } from '../../docker/test/support/waits.js';
+import { runCli } from '../../runyard/test/cli-helpers.js';
 import type { EcsRunLauncher } from '../src/index.js';
 import { FAULT_TAG } from './ecs-agent/ecs-agent.js';
 import {
@@ -207,5 +208,40 @@ describeWithDocker('EcsRunLauncher on moto, with the test agent running tasks on
     expect(tasks.map((t) => t.stopCode).sort()).toEqual(['EssentialContainerExited', 'SpotInterruption']);
     const resumed = (await instance.storage.events.getEvents(run.runId)).find((e) => /preempted/.test(e.message ?? ''));
     expect(resumed?.message).toMatch(/the worker was preempted or evicted \(preempted\).*SpotInterruption/);
+  });
+
+  it('a `job launch` (no --wait) whose task fails to start for lack of capacity: once the CLI has exited, run monitoring replaces the task and the run succeeds', async () => {
+    const setup = await open();
+    const { instance, home } = setup;
+    // The CLI reads the same instance (SQLite in the home) from runyard.yaml; moto through AWS_ENDPOINT_URL.
+    writeFileSync(
+      path.join(home, 'runyard.yaml'),
+      JSON.stringify({ runLauncher: { class: 'EcsRunLauncher', config: setup.launcherConfig } }),
+    );
+    const launched = await runCli(['job', 'launch', '-f', JOBS, '-j', 'hello', '--tag', `${FAULT_TAG}=capacity:1`], {
+      home,
+    });
+    expect(launched.code, launched.stderr).toBe(0);
+    const [run] = await instance.storage.runs.listRuns({});
+    const runId = run?.runId as string;
+    // The CLI recorded the first task and exited: its start watch went with it.
+    expect(run?.worker).toMatchObject({ startAttempt: 1 });
+    const done = await monitored(instance, () => waitForStatus(instance, runId, ['SUCCESS', 'FAILURE']));
+    expect(done.status, done.statusReason).toBe('SUCCESS');
+    // The relaunch counted its start attempts on from the failed task (maxStartRetries spans both).
+    expect(done.worker).toMatchObject({ startAttempt: 2 });
+    expect(done.tags['runyard/launch_attempt']).toBe('2');
+    const relaunches = (await instance.storage.events.getEvents(runId)).filter(
+      (e) => e.data?.monitoring === 'relaunch',
+    );
+    expect(relaunches).toHaveLength(1);
+    expect(relaunches[0]?.message).toMatch(
+      /worker failed to start for a passing reason \(there is no room for the worker now \(capacity\): .*TaskFailedToStart.*\) and its launcher, which would have replaced it, is gone \(process \d+ on \S+ is gone\); launching it again \(attempt 2 of 5\)/,
+    );
+    await stopped(taskArn(done));
+    expect((await tasksOfRun(runId)).map((t) => t.stopCode).sort()).toEqual([
+      'EssentialContainerExited',
+      'TaskFailedToStart',
+    ]);
   });
 });

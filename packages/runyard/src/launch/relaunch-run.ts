@@ -1,5 +1,6 @@
+import { formatErrorChain, toErrorInfo } from '../events/error-info.js';
 import type { ManagedRunLauncher } from '../launcher/managed-run-launcher.js';
-import type { RunRecord } from '../runs/run-record.js';
+import type { RunRecord, WorkerRef } from '../runs/run-record.js';
 import { runWorkerLeaseName } from '../runs/run-worker-lease.js';
 import type { Storage } from '../storage/storage.js';
 import { RELAUNCH_RULE } from './current-launch.js';
@@ -35,6 +36,17 @@ export function relaunchClaimName(runId: string, attempt: number): string {
 }
 
 /**
+ * The worker a relaunch replaces: one recorded on the run that failed to start for a passing reason
+ * (check-failed-start.ts). Undefined for an interrupted launch, which recorded none.
+ */
+export interface FailedStart {
+  readonly worker: WorkerRef;
+  /** The launcher's reason, for the relaunch's event. */
+  readonly reason: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/**
  * Launches again a STARTING run whose launch was interrupted (`why`: its launcher is gone, and no
  * worker was recorded). The interrupted launch may have started a worker after all, one the run
  * does not know of, so the new attempt is fenced before it is made:
@@ -47,6 +59,11 @@ export function relaunchClaimName(runId: string, attempt: number): string {
  * 4. it records an engine event naming itself as the new launcher, lets the lease go, and has the
  *    launcher start a worker for the new attempt.
  *
+ * With `failed`, the run's recorded worker failed to start and its launcher is gone: the same fence
+ * also takes that worker off the run (so it is never taken for the new attempt's), its evidence is
+ * kept and it is stopped (the launcher's terminate), and the launcher is told which worker the new
+ * one replaces (LaunchRunContext.previousWorker), so that a start-retry budget of its own goes on.
+ *
  * After MAX_LAUNCH_ATTEMPTS launches the run fails instead, saying why.
  */
 export async function relaunchInterruptedRun(
@@ -54,25 +71,54 @@ export async function relaunchInterruptedRun(
   run: RunRecord,
   interrupted: LaunchedBy | undefined,
   why: string,
+  failed?: FailedStart,
 ): Promise<RelaunchOutcome> {
   const made = launchAttemptOf(run.tags);
-  if (made >= MAX_LAUNCH_ATTEMPTS) return giveUp(ctx, run, made, why);
+  if (made >= MAX_LAUNCH_ATTEMPTS) return giveUp(ctx, run, made, why, failed);
   const attempt = made + 1;
   const claimName = relaunchClaimName(run.runId, attempt);
   const claim = await ctx.storage.daemon.acquireLease(claimName, ctx.daemonId, RELAUNCH_CLAIM_TTL_MS);
   if (!claim.acquired) return 'skipped';
   let fenced: RunRecord | undefined;
   try {
-    fenced = await bumpAttempt(ctx, run, made, interrupted, why);
+    fenced = await bumpAttempt(ctx, run, made, interrupted, why, failed);
   } finally {
     // Once the tag has moved on, a daemon that read the run before sees another attempt when it
     // looks again under the fence; the claim has done its work either way.
     await ctx.storage.daemon.releaseLease(claimName, ctx.daemonId);
   }
   if (!fenced) return 'skipped';
+  if (failed) await stopFailedWorker(ctx, { ...fenced, worker: failed.worker });
   // The managed launcher records the worker, or fails the run if the launcher throws.
-  await ctx.launcher.launch(fenced);
+  await ctx.launcher.launch(fenced, undefined, failed ? { previousWorker: failed.worker } : {});
   return 'relaunched';
+}
+
+/**
+ * Whatever is left of a worker that failed to start (a task definition's sidecar, a pod kept
+ * Pending) is stopped, after its evidence is kept; a stop that fails is said, and the new launch
+ * goes on: the old worker can no longer claim the run, its launch attempt is superseded.
+ */
+async function stopFailedWorker(ctx: RelaunchContext, old: RunRecord): Promise<void> {
+  let message: string;
+  let level: 'info' | 'warning' = 'info';
+  try {
+    const stop = await ctx.launcher.terminate(old, { graceMs: 0 });
+    message = `run monitoring stopped the worker that failed to start: ${stop.detail}`;
+  } catch (error) {
+    level = 'warning';
+    message = `run monitoring could not stop the worker that failed to start: ${formatErrorChain(toErrorInfo(error))}`;
+  }
+  await ctx.storage.events.appendEvents([
+    { runId: old.runId, type: 'ENGINE_EVENT', level, message, data: { monitoring: FAILED_START_STOP } },
+  ]);
+}
+
+/** `data.monitoring` of the event saying what became of the worker that failed to start. */
+const FAILED_START_STOP = 'failed_start_stop';
+
+function sameWorker(a: WorkerRef | undefined, b: WorkerRef | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**
@@ -85,17 +131,26 @@ async function bumpAttempt(
   made: number,
   interrupted: LaunchedBy | undefined,
   why: string,
+  failed: FailedStart | undefined,
 ): Promise<RunRecord | undefined> {
   const fenceName = runWorkerLeaseName(run.runId);
   const fenceHolder = `${FENCE_HOLDER_PREFIX}${ctx.daemonId}`;
   if (!(await takeFence(ctx.storage, fenceName, fenceHolder))) return undefined;
   try {
     const current = await ctx.storage.runs.getRun(run.runId);
-    // Claimed by a worker, given a worker, ended or relaunched since the daemon looked: nothing to do.
-    if (current?.status !== 'STARTING' || current.worker || launchAttemptOf(current.tags) !== made) return undefined;
+    // Claimed by a worker, given a (new) worker, ended or relaunched since the daemon looked: nothing to do.
+    if (current?.status !== 'STARTING' || launchAttemptOf(current.tags) !== made) return undefined;
+    if (failed ? !sameWorker(current.worker, failed.worker) : current.worker) return undefined;
     const attempt = made + 1;
-    const fenced = await ctx.storage.runs.updateRun(run.runId, { tags: { [LAUNCH_ATTEMPT_TAG]: String(attempt) } });
-    const message = `the launch of the run was interrupted (${why}) and no worker was recorded; launching it again (attempt ${attempt} of ${MAX_LAUNCH_ATTEMPTS})`;
+    // The failed worker leaves the run with the attempt it belonged to: until the new launch
+    // records its own, the run has none, and no rule can take the old one's health for the new one's.
+    const fenced = await ctx.storage.runs.updateRun(run.runId, {
+      tags: { [LAUNCH_ATTEMPT_TAG]: String(attempt) },
+      ...(failed ? { worker: null } : {}),
+    });
+    const message = failed
+      ? `the run's worker failed to start for a passing reason (${failed.reason}) and its launcher, which would have replaced it, is gone (${why}); launching it again (attempt ${attempt} of ${MAX_LAUNCH_ATTEMPTS})`
+      : `the launch of the run was interrupted (${why}) and no worker was recorded; launching it again (attempt ${attempt} of ${MAX_LAUNCH_ATTEMPTS})`;
     await ctx.storage.events.appendEvents([
       {
         runId: run.runId,
@@ -108,6 +163,7 @@ async function bumpAttempt(
           maxLaunchAttempts: MAX_LAUNCH_ATTEMPTS,
           launchedBy: thisLauncher(ctx.daemonId),
           ...(interrupted ? { interrupted } : {}),
+          ...(failed ? { ...failed.data, replacedWorker: failed.worker } : {}),
         },
       },
     ]);
@@ -131,8 +187,16 @@ async function takeFence(storage: Storage, name: string, holder: string): Promis
   return (await storage.daemon.acquireLease(name, holder, FENCE_TTL_MS)).acquired;
 }
 
-async function giveUp(ctx: RelaunchContext, run: RunRecord, made: number, why: string): Promise<RelaunchOutcome> {
-  const reason = `the launch of the run was interrupted ${made} time${made === 1 ? '' : 's'} before a worker was recorded (last: ${why}); giving up after ${MAX_LAUNCH_ATTEMPTS} launch attempts`;
+async function giveUp(
+  ctx: RelaunchContext,
+  run: RunRecord,
+  made: number,
+  why: string,
+  failed: FailedStart | undefined,
+): Promise<RelaunchOutcome> {
+  const reason = failed
+    ? `no worker of the run started in ${made} launch attempts (last: ${failed.reason}; ${why}); giving up after ${MAX_LAUNCH_ATTEMPTS} launch attempts`
+    : `the launch of the run was interrupted ${made} time${made === 1 ? '' : 's'} before a worker was recorded (last: ${why}); giving up after ${MAX_LAUNCH_ATTEMPTS} launch attempts`;
   const result = await ctx.storage.runs.transition(
     {
       runId: run.runId,
@@ -145,5 +209,6 @@ async function giveUp(ctx: RelaunchContext, run: RunRecord, made: number, why: s
   );
   if (!result.applied) return 'skipped';
   ctx.log(`run ${run.runId} FAILURE: ${reason}`);
+  if (failed) await stopFailedWorker(ctx, { ...run, worker: failed.worker });
   return 'failed';
 }

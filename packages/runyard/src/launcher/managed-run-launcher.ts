@@ -81,8 +81,15 @@ export class ManagedRunLauncher {
     return typeof own === 'number' ? own : (this.#options.defaultGraceMs ?? DEFAULT_TERMINATE_GRACE_MS);
   }
 
-  /** Starts the worker for a STARTING run. On failure the run is FAILURE and nothing is left running. */
-  async launch(run: RunRecord, args: readonly string[] = ['worker', 'execute-run', run.runId]): Promise<RunRecord> {
+  /**
+   * Starts the worker for a STARTING run. On failure the run is FAILURE and nothing is left running.
+   * `previousWorker`: the worker of an earlier launch this one replaces (LaunchRunContext).
+   */
+  async launch(
+    run: RunRecord,
+    args: readonly string[] = ['worker', 'execute-run', run.runId],
+    options: { readonly previousWorker?: WorkerRef } = {},
+  ): Promise<RunRecord> {
     this.#assertOpen();
     const { storage } = this.#options;
     let recorded: WorkerRef | undefined;
@@ -91,6 +98,7 @@ export class ManagedRunLauncher {
       worker: this.#workerCommand(args, run),
       home: this.#options.home,
       computeLogs: this.#options.computeLogs,
+      ...(options.previousWorker ? { previousWorker: options.previousWorker } : {}),
       recordWorker: async (ref) => {
         recorded = ref;
         await storage.runs.updateRun(run.runId, { worker: ref });

@@ -45,6 +45,12 @@ export interface LaunchRunContext {
    * so that if this process dies mid-launch another one can still find and stop the worker.
    */
   recordWorker(ref: WorkerRef): Promise<void>;
+  /**
+   * The worker of an earlier launch of this run that failed to start for a passing reason, which
+   * run monitoring relaunched the run to replace (launch/relaunch-run.ts). A launcher with its own
+   * start-retry budget continues counting from it rather than starting the budget afresh.
+   */
+  readonly previousWorker?: WorkerRef;
 }
 
 /** What `RunLauncher.resumeRun` gets: as for a launch, for a STARTED run whose worker is gone. */

@@ -2,10 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Instance } from '../../instance/instance.js';
 import { DEFAULT_RUN_MONITORING } from '../../instance/instance-config-defaults.js';
 import type { RunMonitoringSettings } from '../../instance/instance-config-types.js';
+import { MAX_LAUNCH_ATTEMPTS } from '../../launch/launch-attempt.js';
+import { type LaunchedBy, thisLauncher } from '../../launch/launcher-identity.js';
 import { terminateRun } from '../../launch/terminate-run.js';
 import { ManagedRunLauncher } from '../../launcher/managed-run-launcher.js';
 import type {
   LauncherCapabilities,
+  LaunchRunContext,
   ResumeRunContext,
   RunLauncher,
   TerminateContext,
@@ -26,7 +29,7 @@ class FakeLauncher implements RunLauncher {
   /** Runs before a health check answers: lets a test move the run meanwhile, as a racing worker would. */
   beforeHealth: ((run: RunRecord) => Promise<void>) | undefined;
 
-  async launchRun(): Promise<WorkerRef> {
+  async launchRun(_ctx: LaunchRunContext): Promise<WorkerRef> {
     throw new Error('not used');
   }
 
@@ -380,6 +383,79 @@ describe('MonitoringDaemon, against a fake launcher and in-memory storage', () =
     expect(cleanup).toMatchObject({
       level: 'error',
       message: 'run monitoring could not stop the worker: Error: the cloud is down',
+    });
+  });
+
+  describe('a worker that failed to start for a passing reason (check-failed-start.ts)', () => {
+    const capacity: WorkerHealth = {
+      status: 'FAILED',
+      failureClass: 'capacity',
+      retryable: true,
+      reason: 'task w1 stopped: Capacity is unavailable at this time',
+    };
+    /** A STARTING run with worker w1 whose RUN_STARTING names `launchedBy`. */
+    async function failedStart(launchedBy: LaunchedBy, tags: Record<string, string> = {}): Promise<RunRecord> {
+      const runs = instance.storage.runs;
+      const { runId } = await runs.createRun({
+        jobName: 'job',
+        origin: { codeLocation: '/x.ts', source: 'api' },
+        tags,
+      });
+      await runs.transition({ runId, type: 'RUN_STARTING', timestamp: T0, data: { launchedBy } });
+      await runs.updateRun(runId, { worker: { launcher: 'FakeLauncher', externalId: 'w1' } });
+      fake.health.set('w1', capacity);
+      return (await runs.getRun(runId)) as RunRecord;
+    }
+    // This process, but started at another time: a launcher that is gone, on this host.
+    const gone = (): LaunchedBy => ({ ...thisLauncher(undefined), startTicks: '1' });
+    const launched: LaunchRunContext[] = [];
+    beforeEach(() => {
+      launched.length = 0;
+      fake.launchRun = async (lctx) => {
+        launched.push(lctx);
+        return { launcher: 'FakeLauncher', externalId: 'w2' };
+      };
+    });
+
+    it('relaunches once its launcher is gone: the failed worker leaves the run and is stopped, and the launcher is told', async () => {
+      const run = await failedStart(gone());
+      await daemon().runIteration(ctx());
+      await daemon().runIteration(ctx('daemon-2'));
+      const after = await get(run.runId);
+      expect(after).toMatchObject({ status: 'STARTING', worker: { externalId: 'w2' } });
+      expect(after.tags['runyard/launch_attempt']).toBe('2');
+      expect(launched).toHaveLength(1);
+      expect(launched[0]?.previousWorker).toEqual({ launcher: 'FakeLauncher', externalId: 'w1' });
+      expect(launched[0]?.worker.env.RUNYARD_LAUNCH_ATTEMPT).toBe('2');
+      expect(fake.calls).toEqual(['terminate w1 grace=0']);
+    });
+
+    it('leaves it alone while its launcher lives (its own start watch replaces it)', async () => {
+      const run = await failedStart(thisLauncher(undefined));
+      await daemon().runIteration(ctx());
+      expect(await get(run.runId)).toMatchObject({ status: 'STARTING', worker: { externalId: 'w1' } });
+      expect(launched).toEqual([]);
+      expect(fake.calls).toEqual([]);
+    });
+
+    it('fails the run, and stops the worker, once MAX_LAUNCH_ATTEMPTS launches are spent', async () => {
+      const run = await failedStart(gone(), { 'runyard/launch_attempt': String(MAX_LAUNCH_ATTEMPTS) });
+      await daemon().runIteration(ctx());
+      const after = await get(run.runId);
+      expect(after.status).toBe('FAILURE');
+      expect(after.statusReason).toMatch(
+        /^no worker of the run started in 5 launch attempts \(last: there is no room for the worker now \(capacity\): task w1 stopped: Capacity is unavailable at this time; process \d+ on \S+ is gone\); giving up after 5 launch attempts$/,
+      );
+      expect(launched).toEqual([]);
+      expect(fake.calls).toEqual(['terminate w1 grace=0']);
+    });
+
+    it('a launcher that says its start budget is spent (retryable: false) fails the run as cannot_start', async () => {
+      const run = await failedStart(gone());
+      fake.health.set('w1', { ...capacity, retryable: false });
+      await daemon().runIteration(ctx());
+      expect((await get(run.runId)).status).toBe('FAILURE');
+      expect(launched).toEqual([]);
     });
   });
 });

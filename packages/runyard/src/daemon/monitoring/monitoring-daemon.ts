@@ -9,6 +9,7 @@ import type { Storage } from '../../storage/storage.js';
 import { isTransientStorageError } from '../../storage/transient-storage-error.js';
 import type { Daemon, DaemonIterationContext } from '../daemon.js';
 import { checkCancelingRun } from './check-canceling-run.js';
+import { checkFailedStart } from './check-failed-start.js';
 import { checkInterruptedLaunch } from './check-interrupted-launch.js';
 import { checkMaxRuntime } from './check-max-runtime.js';
 import { checkStartedRun } from './check-started-run.js';
@@ -195,7 +196,7 @@ export class MonitoringDaemon implements Daemon {
         // A launch whose launcher died is launched again at once, not failed at the start timeout.
         const launch = await checkInterruptedLaunch(actx, await this.#latest(actx, run));
         if (launch.handled) return;
-        if (await this.#failIfCannotStart(actx, run)) return;
+        if (await this.#checkStartingWorker(actx, run)) return;
         const startingSince = Math.max(await this.#timeline.statusSince(run), launch.launchedAt ?? 0);
         const startTimeoutMs = settings.startTimeoutSeconds * 1000;
         const action = checkStartingRun(run, { now: this.#now(), startingSince, startTimeoutMs });
@@ -246,15 +247,17 @@ export class MonitoringDaemon implements Daemon {
 
   /**
    * A STARTING run with a recorded worker is asked for its health too: a worker that can never
-   * start (check-cannot-start in worker-diagnosis.ts) fails the run now, not at the start timeout.
+   * start (check-cannot-start in worker-diagnosis.ts) fails the run now, not at the start timeout;
+   * one that failed to start for a passing reason, with nobody left to replace it, is launched
+   * again (check-failed-start.ts).
    */
-  async #failIfCannotStart(actx: ActionContext, listed: RunRecord): Promise<boolean> {
+  async #checkStartingWorker(actx: ActionContext, listed: RunRecord): Promise<boolean> {
     const run = await this.#latest(actx, listed);
     if (run.status !== 'STARTING' || !run.worker || isInProcessRun(run)) return false;
     if (!actx.launcher.capabilities.healthCheck) return false;
     const health = await actx.launcher.checkHealth(run);
     const action = checkCannotStart(run, health);
-    if (!action) return false;
+    if (!action) return checkFailedStart(actx, run, health);
     // The fail is a compare-and-swap from STARTING: a worker that claimed the run meanwhile wins.
     await this.#act(actx, run, action);
     return true;
