@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '../src/index.js';
 import { MonitoringHarness } from './fixtures/monitoring-harness.js';
 import { YardHarness } from './fixtures/yard-harness.js';
@@ -116,10 +116,15 @@ describe('a worker SIGKILLed in the middle of mapped steps is resumed; finished 
       e.type === 'STEP_SUCCESS' && e.stepKey === key;
     await h.waitForEvent(runId, 'load[a] to succeed', done('load[a]'));
     await h.waitForEvent(runId, 'load[b] to succeed', done('load[b]'));
-    await h.waitForEvent(
-      runId,
-      'load[slow-d] to start',
-      (e) => e.type === 'STEP_START' && e.stepKey === 'load[slow-d]',
+    // Both slow items must be inside their op (it appends to `ran`, then waits for `go`): a
+    // STEP_START is written before a step process has run the op, and a busy machine shows it.
+    await vi.waitFor(
+      () => {
+        const inside = ran(dir);
+        if (!inside.includes('load[slow-c]') || !inside.includes('load[slow-d]'))
+          throw new Error(`the slow items have not both started: ${inside.join(', ')}`);
+      },
+      { timeout: 120_000, interval: 100 },
     );
     process.kill(await h.workerPid(runId), 'SIGKILL');
     await h.waitForEvent(runId, 'the resume', (e) => e.data?.monitoring === 'resume');

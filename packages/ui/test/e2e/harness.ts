@@ -230,7 +230,9 @@ export async function startServer(opts: { home?: string; args?: string[] } = {})
       await exited;
       clearTimeout(timer);
     }
-    await rm(home, { recursive: true, force: true });
+    // A run worker that has just finished may still be closing its compute log files, and a
+    // directory it writes into cannot be removed that instant (ENOTEMPTY): rm tries again.
+    await rm(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   };
   return { url, home, api, stop };
 }
