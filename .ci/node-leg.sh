@@ -32,8 +32,8 @@ fi
 # daemon scenario suites (real daemons driving queues, schedules, retries and monitoring for
 # minutes; the chaos test) run on the Node 20 leg only: they test services and the daemon's logic,
 # which do not change with the Node major, and they are most of the suite's time. So does the
-# 1,000-mapped-steps test (1,000 step processes: minutes of CPU); the other mapped-step tests run
-# in both executors on every leg. Everything else (engine, executors, SQLite on this major's
+# many-mapped-steps test (1,000 in process, 200 step processes: minutes of CPU); the other
+# mapped-step tests run in both executors on every leg. Everything else (engine, executors, SQLite on this major's
 # driver, CLI, run worker and its heartbeat thread, launchers, HTTP API, storage conformance) runs
 # on every leg.
 service_suites=(
@@ -50,7 +50,7 @@ service_suites=(
   'packages/runyard/test/retry-daemon.test.ts'
   'packages/runyard/test/launch-recovery.test.ts'
   'packages/runyard/test/monitoring-*.test.ts'
-  'packages/runyard/src/engine/mapped-steps-1000.test.ts'
+  'packages/runyard/src/engine/mapped-steps-many.test.ts'
 )
 excludes=()
 for glob in "${service_suites[@]}"; do excludes+=(--exclude "$glob"); done
