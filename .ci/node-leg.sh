@@ -28,7 +28,7 @@ if [ "$(node -p "try { require('./node_modules/better-sqlite3-napi/package.json'
   }
   rm -rf node_modules/better-sqlite3-napi && mv "$tmp/package" node_modules/better-sqlite3-napi && rm -rf "$tmp"
 fi
-# The service suites (PostgreSQL, Docker, the Kubernetes fake, moto, Chromium, a tmpfs) and the
+# The service suites (PostgreSQL, Docker, the Kubernetes fake, moto, Redis, Chromium, a tmpfs) and the
 # daemon scenario suites (real daemons driving queues, schedules, retries and monitoring for
 # minutes; the chaos test) run on the Node 20 leg only: they test services and the daemon's logic,
 # which do not change with the Node major, and they are most of the suite's time. So does the
@@ -41,6 +41,7 @@ service_suites=(
   'packages/docker/test/**'
   'packages/k8s/test/**'
   'packages/aws/test/**'
+  'packages/queue/**'
   'packages/ui/test/e2e/**'
   'packages/runyard/test/sqlite-full-disk.test.ts'
   'packages/runyard/test/daemon-kill-chaos.test.ts'
