@@ -119,8 +119,9 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
   try {
     job = typeof args.job === 'function' ? await args.job() : args.job;
     const { stepConfigs } = validateRunConfig(job, args.run.runConfig);
-    // The multiprocess executor (and its child-process machinery) loads only for jobs that use it.
+    // The multiprocess and threads executors (and their machinery) load only for jobs that use them.
     if (!args.executor && job.executor.type === 'multiprocess') await import('./multiprocess/index.js');
+    if (!args.executor && job.executor.type === 'threads') await import('./threads/index.js');
     const executor = args.executor ?? createExecutor(job.executor);
     outcome = await executor.execute({
       runId,
