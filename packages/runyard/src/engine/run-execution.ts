@@ -10,7 +10,7 @@ import { outageNotes, withStorageRetry } from '../storage/storage-retry.js';
 import { stderrNote } from '../util/stderr-note.js';
 import { BufferedEventWriter, type EventWriterOptions } from './event-writer.js';
 import type { ExecutionOutcome, Executor } from './executor.js';
-import { createExecutor } from './executor-factory.js';
+import { loadExecutor } from './executor-factory.js';
 import type { IOManager } from './io-manager.js';
 import { validateRunConfig } from './run-config.js';
 
@@ -119,10 +119,7 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
   try {
     job = typeof args.job === 'function' ? await args.job() : args.job;
     const { stepConfigs } = validateRunConfig(job, args.run.runConfig);
-    // The multiprocess and threads executors (and their machinery) load only for jobs that use them.
-    if (!args.executor && job.executor.type === 'multiprocess') await import('./multiprocess/index.js');
-    if (!args.executor && job.executor.type === 'threads') await import('./threads/index.js');
-    const executor = args.executor ?? createExecutor(job.executor);
+    const executor = args.executor ?? (await loadExecutor(job.executor));
     outcome = await executor.execute({
       runId,
       job,
