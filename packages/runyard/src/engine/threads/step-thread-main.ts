@@ -10,6 +10,7 @@
  * stays loaded between the steps this thread runs (docs/executors.md says what that means).
  */
 import { isMainThread, type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { enableCompileCache } from '../../cli/fast-start.js';
 import { loadCodeLocation } from '../../code-location/load-code-location.js';
 import type { JobDefinition } from '../../definitions/job.js';
 import { stepNodeOf } from '../../definitions/step-key.js';
@@ -30,6 +31,10 @@ if (isMainThread || !parentPort || !isStepThreadBoot(workerData)) {
   process.stderr.write('step-thread-main.js is started by the threads executor, as a worker thread\n');
   process.exit(2);
 }
+
+// Node ≥ 22.1: the code location's import of Runyard, zod and the user's modules reuses V8's
+// compiled code from earlier threads and processes (nothing happens on Node 20).
+enableCompileCache();
 
 const port = parentPort as MessagePort;
 const boot = workerData as StepThreadBoot;
