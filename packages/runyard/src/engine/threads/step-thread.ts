@@ -61,6 +61,7 @@ export class StepThread {
   #loadFailed = false;
   #error: Error | undefined;
   #terminatedAfterMs: number | undefined;
+  #cancelledBeforeRun = false;
   #killTimer: NodeJS.Timeout | undefined;
   #onMessage: ((message: ThreadMessage) => void) | undefined;
   /** Resolves once the thread has ended, whatever ended it. */
@@ -128,6 +129,12 @@ export class StepThread {
   async run(message: ThreadRunStepMessage, sink: StepThreadSink): Promise<StepThreadOutcome> {
     if (this.#state === 'running') throw new Error('a step thread runs one attempt at a time');
     const readiness = await this.#readiness;
+    if (this.#cancelledBeforeRun)
+      return {
+        ok: false,
+        retryable: false,
+        error: { name: 'StepThreadError', message: 'the run was cancelled before the step started' },
+      };
     if (readiness.kind === 'load_error')
       return {
         ok: false,
@@ -179,6 +186,7 @@ export class StepThread {
   cancel(graceMs: number): void {
     if (this.#state === 'exited') return;
     if (this.#state !== 'running') {
+      this.#cancelledBeforeRun = true;
       void this.#worker.terminate();
       return;
     }
