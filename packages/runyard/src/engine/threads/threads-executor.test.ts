@@ -20,6 +20,7 @@ import { executeRun } from '../run-execution.js';
 import { ThreadsExecutor, type ThreadsExecutorOptions } from './index.js';
 
 const JOBS = fileURLToPath(new URL('./__fixtures__/thread-jobs.ts', import.meta.url));
+const REFUSES = fileURLToPath(new URL('./__fixtures__/refuses-in-thread.ts', import.meta.url));
 
 let tempRoot: string;
 let scratch: string;
@@ -50,13 +51,20 @@ beforeEach(async () => {
   stderr = new Capture();
 });
 
-async function run(jobName: string, options: { signal?: AbortSignal; executor?: ThreadsExecutorOptions } = {}) {
+interface RunOptions {
+  readonly signal?: AbortSignal;
+  readonly executor?: ThreadsExecutorOptions;
+  readonly location?: string;
+}
+
+async function run(jobName: string, options: RunOptions = {}) {
   const instance = await Instance.ephemeral();
+  const location = options.location ?? JOBS;
   try {
-    const definition = (await loadCodeLocation(JOBS)).getJob(jobName);
+    const definition = (await loadCodeLocation(location)).getJob(jobName);
     const created = await instance.storage.runs.createRun({
       jobName,
-      origin: { codeLocation: JOBS, source: 'api' },
+      origin: { codeLocation: location, source: 'api' },
       tags: { 'test/dir': scratch },
     });
     const events: RunEvent[] = [];
@@ -65,7 +73,7 @@ async function run(jobName: string, options: { signal?: AbortSignal; executor?: 
       run: created,
       job: definition,
       startFrom: ['NOT_STARTED'],
-      codeLocation: JOBS,
+      codeLocation: location,
       io,
       executor: new ThreadsExecutor({
         maxConcurrent: definition.executor.maxConcurrent,
@@ -161,6 +169,23 @@ describe('ThreadsExecutor', () => {
     expect(stepEvent(events, 'STEP_START', 'after')).toBeUndefined();
     expect(events.at(-1)?.type).toBe('RUN_CANCELED');
     expect(Number(readFileSync(path.join(scratch, 'spins.started'), 'utf8'))).toBeGreaterThan(0);
+  });
+
+  it('fails the steps with the reason when the code location does not load in a thread', async () => {
+    const { run: finished, outcome, events } = await run('refuses', { location: REFUSES });
+    expect(finished.status).toBe('FAILURE');
+    expect([...outcome.failedSteps].sort()).toEqual(['one', 'three']);
+    expect(outcome.skippedSteps).toEqual(['two']);
+    expect(events.filter((e) => e.type === 'STEP_START')).toEqual([]);
+    for (const step of ['one', 'three']) {
+      const failure = stepEvent(events, 'STEP_FAILURE', step);
+      expect(failure?.error).toMatchObject({
+        name: 'StepThreadLoadError',
+        message: `step thread could not load job 'refuses' from code location '${REFUSES}'`,
+        cause: { name: 'CodeLocationError' },
+      });
+      expect(failure?.message).toContain('this code location refuses to load in a thread');
+    }
   });
 
   it('refuses a job built in memory, with the reason', async () => {
