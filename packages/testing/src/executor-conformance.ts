@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +56,7 @@ const SUCCEEDED = ['STEP_START', 'STEP_OUTPUT', 'STEP_SUCCESS'];
  * ExecutionOutcome and events out), whether it runs steps in process, in threads or in child
  * processes: success, failure, retry policy, skipped downstream steps, fan-out and fan-in,
  * map() growing the plan, cancel, resume with completed steps, step selection, stdout, stderr
- * and ctx.log captured, outputs through the IO manager.
+ * and ctx.log captured, a step's start stored before its op runs, outputs through the IO manager.
  *
  *   executorConformance('threads', () => loadExecutor({ type: 'threads', maxConcurrent: 2 }));
  *
@@ -95,7 +95,12 @@ export function executorConformance(name: string, createExecutor: () => Executor
         tags: { 'conformance/dir': dir, ...options.tags },
         stepConfigs,
         emit: (event) => events.push(event),
-        flush: async () => undefined,
+        // As the run's event writer does: resolves once what was emitted is stored. The file
+        // tells an op that its start was stored before it ran.
+        flush: async () => {
+          for (const e of events)
+            if (e.type === 'STEP_START') writeFileSync(path.join(dir, `${e.stepKey}.start-stored`), '');
+        },
         signal: options.signal ?? new AbortController().signal,
         io,
         ...(options.completedSteps ? { completedSteps: options.completedSteps } : {}),
@@ -252,6 +257,12 @@ export function executorConformance(name: string, createExecutor: () => Executor
         ['prints', 'debug', 'a debug line'],
       ]);
       expect(logs[0]?.data).toEqual({ marker });
+    });
+
+    it("flushes a step's start (ExecutorContext.flush) before its op runs", async () => {
+      const { runId, outcome } = await execute('start_stored');
+      expect(outcome.status).toBe('SUCCESS');
+      expect(await output(runId, 'sees_start')).toBe(true);
     });
 
     it('stores outputs through the IO manager; one it refuses fails its step, with no retry', async () => {
