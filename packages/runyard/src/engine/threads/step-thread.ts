@@ -64,6 +64,8 @@ export class StepThread {
   #cancelledBeforeRun = false;
   #killTimer: NodeJS.Timeout | undefined;
   #onMessage: ((message: ThreadMessage) => void) | undefined;
+  /** Where events go that arrive between attempts (a ctx.log from a timer the step left behind). */
+  #lastEmit: StepThreadSink['emit'] | undefined;
   /** Resolves once the thread has ended, whatever ended it. */
   readonly exited: Promise<ThreadExit>;
 
@@ -93,7 +95,8 @@ export class StepThread {
       } else if (message.type === 'load_error') {
         this.#loadFailed = true;
         resolveReadiness({ kind: 'load_error', error: message.error });
-      } else this.#onMessage?.(message);
+      } else if (this.#onMessage) this.#onMessage(message);
+      else if (message.type === 'event') this.#lastEmit?.(message.event);
     });
     // An uncaught exception in the thread, or its heap limit; 'exit' follows.
     this.#worker.on('error', (error) => {
@@ -147,6 +150,7 @@ export class StepThread {
       };
     if (this.#state === 'exited') return this.#crashed(await this.exited);
 
+    this.#lastEmit = sink.emit;
     const result = new Promise<StepThreadOutcome>((resolve) => {
       this.#onMessage = (reply) => {
         if (reply.type === 'event') sink.emit(reply.event);

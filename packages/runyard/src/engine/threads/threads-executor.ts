@@ -77,13 +77,12 @@ export class ThreadsExecutor implements Executor {
     });
     const onAbort = () => pool.cancel(this.#graceMs);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    // A thread takes far longer to load than a step to run: start as many as the plan can keep
-    // busy now, so that the threads a fan-out needs load while its root runs.
-    if (!ctx.signal.aborted) pool.warm(stepsToRun(ctx));
     try {
       return await runPlan(ctx, {
         maxConcurrent: this.#maxConcurrent,
-        // As many threads as steps that may run at once, no more.
+        // A thread takes far longer to load than a step to run: as many threads as steps left
+        // (waiting ones included, so a fan-out's threads load while its root runs), up to the
+        // concurrency. A chain loads one thread more than it uses; a fan-out waits for none.
         onPending: (running, pending) => pool.warm(running + pending),
         runAttempt: ({ planned, inputs, attempt, storeOutput }) =>
           pool.runAttempt(
@@ -105,12 +104,6 @@ export class ThreadsExecutor implements Executor {
       await pool.close();
     }
   }
-}
-
-/** How many static steps the run may still run (map() may add more as it goes). */
-function stepsToRun(ctx: ExecutorContext): number {
-  const planned = ctx.selectedSteps?.size ?? ctx.job.graph.steps.size;
-  return Math.max(1, planned - (ctx.completedSteps?.size ?? 0));
 }
 
 /**
