@@ -63,7 +63,7 @@ export class StepThreadPool {
     for (const thread of this.#busy) thread.cancel(graceMs);
   }
 
-  /** Terminates every thread and resolves once all have ended. */
+  /** Terminates every thread and resolves once all have ended (a thread takes tens of ms to tear down). */
   async close(): Promise<void> {
     this.#stopping = true;
     this.#idle.length = 0;

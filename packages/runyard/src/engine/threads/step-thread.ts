@@ -201,8 +201,11 @@ export class StepThread {
     }, graceMs);
   }
 
+  /** Ends the thread; it no longer keeps the process alive while it tears down. */
   terminate(): Promise<unknown> {
-    return this.#state === 'exited' ? this.exited : this.#worker.terminate();
+    if (this.#state === 'exited') return this.exited;
+    this.#worker.unref();
+    return this.#worker.terminate();
   }
 
   #answer(type: 'flushed' | 'stored', work: Promise<void> | undefined): void {

@@ -1,14 +1,14 @@
 // What only the threads executor does, against real worker threads (they run the built
 // dist/engine/threads/step-thread-main.js: build first with `npx tsc -b packages/runyard`).
 // The behaviours every executor shares are in @runyard/testing's executor conformance suite.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadCodeLocation } from '../../code-location/load-code-location.js';
 import { job } from '../../definitions/job.js';
 import { op } from '../../definitions/op.js';
@@ -27,6 +27,9 @@ let scratch: string;
 let io: FileSystemIOManager;
 let stderr: Capture;
 const cacheDirBefore = process.env.RUNYARD_CACHE_DIR;
+/** This process's OS threads before any step thread: V8's, libuv's pool (started by then), vitest's. */
+let threadsBefore: number;
+const osThreads = () => readdirSync('/proc/self/task').length;
 
 class Capture extends Writable {
   text = '';
@@ -39,11 +42,17 @@ class Capture extends Writable {
 beforeAll(async () => {
   tempRoot = await mkdtemp(path.join(os.tmpdir(), 'runyard-threads-'));
   process.env.RUNYARD_CACHE_DIR = path.join(tempRoot, 'cache');
+  threadsBefore = osThreads();
 });
 afterAll(async () => {
   if (cacheDirBefore === undefined) delete process.env.RUNYARD_CACHE_DIR;
   else process.env.RUNYARD_CACHE_DIR = cacheDirBefore;
   await rm(tempRoot, { recursive: true, force: true });
+});
+afterEach(async () => {
+  // The executor resolves when every step has ended and its threads are terminating: they are
+  // all gone moments later, whatever the test did to them.
+  await waitFor('the step threads to end', () => osThreads() <= threadsBefore);
 });
 beforeEach(async () => {
   scratch = await mkdtemp(path.join(tempRoot, 'scratch-'));
