@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, measured side by side in one run, printed as a table.
-// `npm run bench -- core` (or ui, launch, warm, daemon, postgres, docker, k8s, aws) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
+// `npm run bench -- core` (or ui, launch, threads, warm, daemon, postgres, docker, k8s, aws) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
 // The postgres, docker, k8s and aws groups start their own PostgreSQL server, Docker engine and moto (as root).
 import { awsBenchmarks } from './aws.js';
 import { coreBenchmarks } from './core.js';
@@ -9,6 +9,7 @@ import { k8sBenchmarks } from './k8s.js';
 import { launchBenchmarks } from './launch.js';
 import { report } from './lib/measure.js';
 import { postgresBenchmarks } from './postgres.js';
+import { threadsBenchmarks } from './threads.js';
 import { uiBenchmarks } from './ui.js';
 import { warmBenchmarks } from './warm.js';
 
@@ -16,6 +17,7 @@ const groups = {
   core: coreBenchmarks,
   ui: uiBenchmarks,
   launch: launchBenchmarks,
+  threads: threadsBenchmarks,
   warm: warmBenchmarks,
   daemon: daemonBenchmarks,
   docker: dockerBenchmarks,

@@ -79,8 +79,10 @@ export {
 } from './definitions/schedule.js';
 export { type CronSchedule, parseCron } from './definitions/schedule-cron.js';
 export { itemKeysOf, stepKeyOf, stepNodeOf } from './definitions/step-key.js';
+export type { ThreadResourceLimits } from './definitions/thread-resource-limits.js';
 export { type ExecuteJobOptions, type ExecuteJobResult, executeJob } from './engine/execute-job.js';
 export type { ExecutionOutcome, Executor, ExecutorContext } from './engine/executor.js';
+export { loadExecutor } from './engine/executor-factory.js';
 export {
   FileSystemIOManager,
   OUTPUTS_DIR,

@@ -102,7 +102,35 @@ describe('job()', () => {
     // @ts-expect-error neither graph nor steps
     expect(() => job({ name: 'j' })).toThrow("job 'j': give either 'graph' (a function) or 'steps'");
     expect(() => job({ name: 'j', graph: () => source(), executor: { type: 'gpu' as never } })).toThrow(
-      "job 'j': executor.type must be 'in_process' or 'multiprocess'",
+      "job 'j': executor.type must be 'in_process', 'threads' or 'multiprocess'",
+    );
+  });
+
+  it('takes resource limits for the threads executor only, and checks them', () => {
+    const threads = job({
+      name: 'j',
+      graph: () => source(),
+      executor: { type: 'threads', resourceLimits: { maxOldGenerationSizeMb: 256 } },
+    });
+    expect(threads.executor).toEqual({ type: 'threads', resourceLimits: { maxOldGenerationSizeMb: 256 } });
+    expect(() =>
+      job({ name: 'j', graph: () => source(), executor: { type: 'multiprocess', resourceLimits: { stackSizeMb: 8 } } }),
+    ).toThrow("job 'j': executor.resourceLimits applies to the 'threads' executor only, not 'multiprocess'");
+    expect(() =>
+      job({
+        name: 'j',
+        graph: () => source(),
+        executor: { type: 'threads', resourceLimits: { maxOldGenerationSizeMb: 0 } },
+      }),
+    ).toThrow("job 'j': executor.resourceLimits.maxOldGenerationSizeMb must be a number of MB > 0, got 0");
+    expect(() =>
+      job({
+        name: 'j',
+        graph: () => source(),
+        executor: { type: 'threads', resourceLimits: { maxHeapMb: 64 } as never },
+      }),
+    ).toThrow(
+      "job 'j': executor.resourceLimits: unknown key 'maxHeapMb' (known keys: maxOldGenerationSizeMb, maxYoungGenerationSizeMb, stackSizeMb)",
     );
   });
 

@@ -5,13 +5,20 @@ import { buildJobGraph, type JobGraph } from './job-graph.js';
 import { checkKnownKeys, JOB_SPEC_KEYS } from './known-keys.js';
 import type { MapScope } from './map-scope.js';
 import { validateName } from './op.js';
+import { type ThreadResourceLimits, validateThreadResourceLimits } from './thread-resource-limits.js';
 
 /** Where a run worker runs the job's steps. */
 export interface ExecutorConfig {
-  /** `in_process` (default): steps as async functions in the run worker; `multiprocess`: a child process per step. */
-  readonly type: 'in_process' | 'multiprocess';
-  /** How many steps may run at once. Default: 8 in process, the number of CPUs for multiprocess. */
+  /**
+   * `in_process` (default): steps as async functions in the run worker; `threads`: a pool of
+   * worker threads that each load the job once; `multiprocess`: a child process per step.
+   * docs/executors.md says which to choose.
+   */
+  readonly type: 'in_process' | 'threads' | 'multiprocess';
+  /** How many steps may run at once. Default: 8 in process, the number of CPUs for threads and multiprocess. */
   readonly maxConcurrent?: number;
+  /** `threads` only: each step thread's heap and stack limits. */
+  readonly resourceLimits?: ThreadResourceLimits;
 }
 
 /** A step written out by name, for jobs built from data rather than a graph function. */
@@ -121,10 +128,17 @@ function stepsFromSpec(jobName: string, steps: Readonly<Record<string, StepSpec>
 }
 
 function validateExecutor(jobName: string, executor: ExecutorConfig): ExecutorConfig {
-  if (executor.type !== 'in_process' && executor.type !== 'multiprocess')
+  if (executor.type !== 'in_process' && executor.type !== 'threads' && executor.type !== 'multiprocess')
     throw new DefinitionError(
-      `job '${jobName}': executor.type must be 'in_process' or 'multiprocess', got ${JSON.stringify(executor.type)}`,
+      `job '${jobName}': executor.type must be 'in_process', 'threads' or 'multiprocess', got ${JSON.stringify(executor.type)}`,
     );
+  if (executor.resourceLimits !== undefined) {
+    if (executor.type !== 'threads')
+      throw new DefinitionError(
+        `job '${jobName}': executor.resourceLimits applies to the 'threads' executor only, not '${executor.type}'`,
+      );
+    executor = { ...executor, resourceLimits: validateThreadResourceLimits(jobName, executor.resourceLimits) };
+  }
   if (
     executor.maxConcurrent !== undefined &&
     !(Number.isInteger(executor.maxConcurrent) && executor.maxConcurrent >= 1)

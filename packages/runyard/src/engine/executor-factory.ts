@@ -21,3 +21,17 @@ export function createExecutor(config: ExecutorConfig): Executor {
   if (!factory) throw new Error(`no executor of type '${config.type}' is available in this process`);
   return factory(config);
 }
+
+/**
+ * The executor a job's config asks for, as a run worker gets it: the multiprocess and threads
+ * executors (and their machinery) are imported only for jobs that use them.
+ *
+ *   const executor = await loadExecutor({ type: 'threads', maxConcurrent: 4 });
+ */
+export async function loadExecutor(config: ExecutorConfig): Promise<Executor> {
+  if (!factories.has(config.type)) {
+    if (config.type === 'multiprocess') await import('./multiprocess/index.js');
+    else if (config.type === 'threads') await import('./threads/index.js');
+  }
+  return createExecutor(config);
+}

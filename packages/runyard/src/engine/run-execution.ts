@@ -10,7 +10,7 @@ import { outageNotes, withStorageRetry } from '../storage/storage-retry.js';
 import { stderrNote } from '../util/stderr-note.js';
 import { BufferedEventWriter, type EventWriterOptions } from './event-writer.js';
 import type { ExecutionOutcome, Executor } from './executor.js';
-import { createExecutor } from './executor-factory.js';
+import { loadExecutor } from './executor-factory.js';
 import type { IOManager } from './io-manager.js';
 import { validateRunConfig } from './run-config.js';
 
@@ -119,9 +119,7 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
   try {
     job = typeof args.job === 'function' ? await args.job() : args.job;
     const { stepConfigs } = validateRunConfig(job, args.run.runConfig);
-    // The multiprocess executor (and its child-process machinery) loads only for jobs that use it.
-    if (!args.executor && job.executor.type === 'multiprocess') await import('./multiprocess/index.js');
-    const executor = args.executor ?? createExecutor(job.executor);
+    const executor = args.executor ?? (await loadExecutor(job.executor));
     outcome = await executor.execute({
       runId,
       job,
