@@ -65,13 +65,14 @@ const counts = op({
     const dir = dirOf(ctx.tags);
     const running = path.join(dir, 'running');
     const started = path.join(dir, 'started');
-    writeFileSync(path.join(running, String(process.pid)), '');
+    // By step, not by process: a reused process runs several of them, one after another.
+    writeFileSync(path.join(running, ctx.stepKey), '');
     const peak = readdirSync(running).length;
-    writeFileSync(path.join(started, String(process.pid)), '');
+    writeFileSync(path.join(started, ctx.stepKey), '');
     // Hold the slot until a second op has started, so that two overlap for certain.
     for (let i = 0; i < 200 && readdirSync(started).length < 2; i++) await delay(25);
     await delay(50);
-    rmSync(path.join(running, String(process.pid)));
+    rmSync(path.join(running, ctx.stepKey));
     return { peak, pid: process.pid };
   },
 });
