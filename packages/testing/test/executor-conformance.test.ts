@@ -7,6 +7,7 @@ const EXECUTORS: readonly ExecutorConfig[] = [
   { type: 'in_process' },
   { type: 'threads', maxConcurrent: 2 },
   { type: 'multiprocess', maxConcurrent: 2 },
+  { type: 'multiprocess', maxConcurrent: 2, maxStepsPerProcess: 5 },
 ];
 
 for (const config of EXECUTORS) executorConformance(JSON.stringify(config), () => loadExecutor(config));

@@ -134,6 +134,24 @@ describe('job()', () => {
     );
   });
 
+  it('takes maxStepsPerProcess for the multiprocess executor, and refuses bad values and misspelt keys', () => {
+    const graph = () => void source();
+    expect(job({ name: 'j', graph, executor: { type: 'multiprocess', maxStepsPerProcess: 5 } }).executor).toEqual({
+      type: 'multiprocess',
+      maxStepsPerProcess: 5,
+    });
+    for (const bad of [0, -1, 1.5, Number.NaN, '3' as never])
+      expect(() => job({ name: 'j', graph, executor: { type: 'multiprocess', maxStepsPerProcess: bad } })).toThrow(
+        `job 'j': executor.maxStepsPerProcess must be a whole number ≥ 1, got ${String(bad)}`,
+      );
+    expect(() => job({ name: 'j', graph, executor: { type: 'in_process', maxStepsPerProcess: 2 } })).toThrow(
+      "job 'j': executor.maxStepsPerProcess is for the multiprocess executor, not 'in_process'",
+    );
+    expect(() => job({ name: 'j', graph, executor: { type: 'multiprocess', maxStepsPerProces: 2 } as never })).toThrow(
+      "job 'j': executor: unknown key 'maxStepsPerProces' (known keys: type, maxConcurrent, resourceLimits, maxStepsPerProcess)",
+    );
+  });
+
   it('refuses calling an op outside a graph', () => {
     expect(() => source()).toThrow("op 'source' was called outside a job's graph");
   });

@@ -2,7 +2,7 @@ import { DefinitionError } from '../errors.js';
 import { JOB_BRAND } from './brands.js';
 import { type InputSource, type RawStep, recordGraph } from './graph-builder.js';
 import { buildJobGraph, type JobGraph } from './job-graph.js';
-import { checkKnownKeys, JOB_SPEC_KEYS } from './known-keys.js';
+import { checkKnownKeys, EXECUTOR_CONFIG_KEYS, JOB_SPEC_KEYS } from './known-keys.js';
 import type { MapScope } from './map-scope.js';
 import { validateName } from './op.js';
 import { type ThreadResourceLimits, validateThreadResourceLimits } from './thread-resource-limits.js';
@@ -19,6 +19,13 @@ export interface ExecutorConfig {
   readonly maxConcurrent?: number;
   /** `threads` only: each step thread's heap and stack limits. */
   readonly resourceLimits?: ThreadResourceLimits;
+  /**
+   * multiprocess only: how many steps of a run one step process may run, one after another,
+   * before it exits. Default 1 (a fresh process per step attempt). More skips the start-up of a
+   * process for all but the first, but those steps share the process's module-level state
+   * (docs/performance.md).
+   */
+  readonly maxStepsPerProcess?: number;
 }
 
 /** A step written out by name, for jobs built from data rather than a graph function. */
@@ -128,6 +135,9 @@ function stepsFromSpec(jobName: string, steps: Readonly<Record<string, StepSpec>
 }
 
 function validateExecutor(jobName: string, executor: ExecutorConfig): ExecutorConfig {
+  if (!executor || typeof executor !== 'object')
+    throw new DefinitionError(`job '${jobName}': executor must be an object such as { type: 'multiprocess' }`);
+  checkKnownKeys(executor, EXECUTOR_CONFIG_KEYS, `job '${jobName}': executor`);
   if (executor.type !== 'in_process' && executor.type !== 'threads' && executor.type !== 'multiprocess')
     throw new DefinitionError(
       `job '${jobName}': executor.type must be 'in_process', 'threads' or 'multiprocess', got ${JSON.stringify(executor.type)}`,
@@ -146,6 +156,16 @@ function validateExecutor(jobName: string, executor: ExecutorConfig): ExecutorCo
     throw new DefinitionError(
       `job '${jobName}': executor.maxConcurrent must be a whole number ≥ 1, got ${String(executor.maxConcurrent)}`,
     );
+  if (executor.maxStepsPerProcess !== undefined) {
+    if (executor.type !== 'multiprocess')
+      throw new DefinitionError(
+        `job '${jobName}': executor.maxStepsPerProcess is for the multiprocess executor, not '${executor.type}'`,
+      );
+    if (!(Number.isInteger(executor.maxStepsPerProcess) && executor.maxStepsPerProcess >= 1))
+      throw new DefinitionError(
+        `job '${jobName}': executor.maxStepsPerProcess must be a whole number ≥ 1, got ${String(executor.maxStepsPerProcess)}`,
+      );
+  }
   return Object.freeze({ ...executor });
 }
 

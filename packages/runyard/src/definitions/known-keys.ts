@@ -30,6 +30,14 @@ export const JOB_SPEC_KEYS: readonly string[] = [
   'maxMappedSteps',
 ];
 
+/** The keys of a job's `executor`: a misspelt `maxStepsPerProces` would otherwise change nothing, silently. */
+export const EXECUTOR_CONFIG_KEYS: readonly string[] = [
+  'type',
+  'maxConcurrent',
+  'resourceLimits',
+  'maxStepsPerProcess',
+];
+
 /** Throws a DefinitionError naming each key of `spec` that is not in `known`, and the keys that are. */
 export function checkKnownKeys(spec: object, known: readonly string[], where: string): void {
   const unknown = Object.keys(spec).filter((key) => !known.includes(key));

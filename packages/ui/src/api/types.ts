@@ -94,7 +94,7 @@ export interface Job {
   name: string;
   description?: string;
   tags: Record<string, string>;
-  executor: { type: string; maxConcurrent?: number };
+  executor: { type: string; maxConcurrent?: number; maxStepsPerProcess?: number };
   steps: JobStep[];
   defaultRunConfig: unknown;
   runConfigTemplate: string;

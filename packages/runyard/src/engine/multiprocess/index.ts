@@ -4,6 +4,7 @@
  *
  *   import 'runyard/…/engine/multiprocess/index.js';   // the run worker does this
  *   const etl = job({ name: 'etl', executor: { type: 'multiprocess', maxConcurrent: 4 }, graph });
+ *   const quick = job({ name: 'quick', executor: { type: 'multiprocess', maxStepsPerProcess: 10 }, graph });
  */
 import { registerExecutor } from '../executor-factory.js';
 import { MultiprocessExecutor } from './multiprocess-executor.js';
@@ -24,7 +25,14 @@ export {
 
 /** Makes `{ type: 'multiprocess' }` available to createExecutor(); safe to call more than once. */
 export function registerMultiprocessExecutor(): void {
-  registerExecutor('multiprocess', (config) => new MultiprocessExecutor({ maxConcurrent: config.maxConcurrent }));
+  registerExecutor(
+    'multiprocess',
+    (config) =>
+      new MultiprocessExecutor({
+        maxConcurrent: config.maxConcurrent,
+        maxStepsPerProcess: config.maxStepsPerProcess,
+      }),
+  );
 }
 
 registerMultiprocessExecutor();

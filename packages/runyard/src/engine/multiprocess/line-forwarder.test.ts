@@ -43,6 +43,19 @@ describe('LineForwarder', () => {
     expect(forwarder.sawPattern).toBe(true);
   });
 
+  it('forgets the tail and the pattern when cleared, for the next attempt of a reused process', async () => {
+    const source = new PassThrough();
+    const forwarder = new LineForwarder(source, target().stream, { keepLines: 3, watchFor: /out of memory/ });
+    source.write('FATAL: out of memory\nold line\n');
+    await tick();
+    forwarder.clearTail();
+    expect(forwarder.tail).toEqual([]);
+    expect(forwarder.sawPattern).toBe(false);
+    source.write('new line\n');
+    await tick();
+    expect(forwarder.tail).toEqual(['new line']);
+  });
+
   it('does not split a multi-byte character across writes', async () => {
     const source = new PassThrough();
     const { stream, writes } = target();

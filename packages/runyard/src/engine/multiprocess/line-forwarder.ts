@@ -44,6 +44,15 @@ export class LineForwarder {
     return lines.slice(-this.#keep);
   }
 
+  /**
+   * Forgets the lines kept so far and whether the pattern was seen (a reused step process starts a
+   * new attempt); the unfinished line stays, it is still being written.
+   */
+  clearTail(): void {
+    this.#tail.length = 0;
+    this.#sawPattern = false;
+  }
+
   #push(chunk: string): void {
     const text = this.#pending + chunk;
     const end = text.lastIndexOf('\n') + 1;

@@ -45,8 +45,11 @@ describe('the step process protocol', () => {
 
   it('reads the boot arguments, or says what it expected', () => {
     const boot = { codeLocation: '/a.ts', cwd: '/', jobName: 'j' };
-    expect(parseBoot(JSON.stringify(boot))).toEqual(boot);
-    expect(() => parseBoot(undefined)).toThrow('a step process expects { codeLocation, cwd, jobName }');
+    // One attempt per process unless the boot says more.
+    expect(parseBoot(JSON.stringify(boot))).toEqual({ ...boot, maxSteps: 1 });
+    expect(parseBoot(JSON.stringify({ ...boot, maxSteps: 5 }))).toEqual({ ...boot, maxSteps: 5 });
+    expect(() => parseBoot(undefined)).toThrow('a step process expects { codeLocation, cwd, jobName, maxSteps? }');
     expect(() => parseBoot('{"codeLocation":1}')).toThrow('a step process expects');
+    expect(() => parseBoot(JSON.stringify({ ...boot, maxSteps: 0 }))).toThrow('a step process expects');
   });
 });

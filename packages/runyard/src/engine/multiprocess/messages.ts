@@ -11,8 +11,10 @@
  *                                      ◄───  event (STEP_START), flush
  *   flushed (the start is stored) ────────►  runs the op
  *                                      ◄───  event … event (in order)
- *                                      ◄───  result (ok, or an error), then exits
- *   cancel (and SIGTERM) ─────────────────►  aborts the op's ctx.signal
+ *                                      ◄───  result (ok, or an error), then exits, or, while it
+ *                                            has run fewer than `maxSteps`, waits for the next
+ *   run_step ─────────────────────────────►  (a step of the same run) …
+ *   cancel (and SIGTERM) ─────────────────►  aborts the op's ctx.signal (an idle child exits)
  *
  * A child that exits without a result crashed; the parent tells how from its exit code or signal.
  */
@@ -27,6 +29,11 @@ export interface StepProcessBoot {
   readonly codeLocation: string;
   readonly cwd: string;
   readonly jobName: string;
+  /**
+   * How many step attempts the process runs, one at a time, before it exits (the executor's
+   * `maxStepsPerProcess`). Default 1: a fresh process per attempt.
+   */
+  readonly maxSteps?: number;
 }
 
 // ── parent → child ──────────────────────────────────────────────────────────────────────────
@@ -176,8 +183,14 @@ export function parseBoot(text: string | undefined): StepProcessBoot {
     !isObject(value) ||
     typeof value.codeLocation !== 'string' ||
     typeof value.cwd !== 'string' ||
-    typeof value.jobName !== 'string'
+    typeof value.jobName !== 'string' ||
+    !(value.maxSteps === undefined || (Number.isInteger(value.maxSteps) && (value.maxSteps as number) >= 1))
   )
-    throw new Error(`a step process expects { codeLocation, cwd, jobName } as JSON in argv[2], got ${text}`);
-  return { codeLocation: value.codeLocation, cwd: value.cwd, jobName: value.jobName };
+    throw new Error(`a step process expects { codeLocation, cwd, jobName, maxSteps? } as JSON in argv[2], got ${text}`);
+  return {
+    codeLocation: value.codeLocation,
+    cwd: value.cwd,
+    jobName: value.jobName,
+    maxSteps: (value.maxSteps as number | undefined) ?? 1,
+  };
 }

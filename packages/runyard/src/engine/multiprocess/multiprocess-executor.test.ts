@@ -25,6 +25,7 @@ import { MultiprocessExecutor, type MultiprocessExecutorOptions } from './index.
 const FIXTURES = fileURLToPath(new URL('./__fixtures__/', import.meta.url));
 const JOBS = path.join(FIXTURES, 'jobs.ts');
 const REFUSES = path.join(FIXTURES, 'refuses-in-child.ts');
+const LOADING_PROBE = path.join(FIXTURES, 'loading-probe.ts');
 
 let tempRoot: string;
 let instance: Instance;
@@ -32,6 +33,8 @@ let scratch: string;
 let io: FileSystemIOManager;
 let stdout: Capture;
 let stderr: Capture;
+/** maxStepsPerProcess of the suite that runs: every test runs with a process per step and with reuse. */
+let reuse: number | undefined;
 const cacheDirBefore = process.env.RUNYARD_CACHE_DIR;
 
 /** Collects what the step processes print, instead of this process's own stdout and stderr. */
@@ -91,7 +94,15 @@ async function run(jobName: string, options: RunOptions = {}) {
     startFrom: ['NOT_STARTED'],
     codeLocation: location,
     io: options.io === null ? undefined : (options.io ?? io),
-    executor: options.executor ?? new MultiprocessExecutor({ maxConcurrent: 2, stdout, stderr, ...options.options }),
+    executor:
+      options.executor ??
+      new MultiprocessExecutor({
+        maxConcurrent: 2,
+        stdout,
+        stderr,
+        ...(reuse ? { maxStepsPerProcess: reuse } : {}),
+        ...options.options,
+      }),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.completedSteps ? { completedSteps: options.completedSteps } : {}),
     onEvent: (event) => {
@@ -159,7 +170,26 @@ interface Numbered {
   readonly pid: number;
 }
 
-describe('MultiprocessExecutor', () => {
+/** Steps ran one per process, or (with reuse) no process ran more than `reuse` of them. */
+function expectProcessPerStep(pids: readonly number[]): void {
+  expect(pids).not.toContain(process.pid);
+  if (!reuse) {
+    expect(new Set(pids).size).toBe(pids.length);
+    return;
+  }
+  const perProcess = new Map<number, number>();
+  for (const pid of pids) perProcess.set(pid, (perProcess.get(pid) ?? 0) + 1);
+  expect(Math.max(...perProcess.values())).toBeLessThanOrEqual(reuse);
+  expect(perProcess.size).toBeGreaterThanOrEqual(Math.ceil(pids.length / reuse));
+}
+
+describe.each([
+  { label: 'a process per step', maxStepsPerProcess: undefined },
+  { label: 'maxStepsPerProcess: 4', maxStepsPerProcess: 4 },
+])('MultiprocessExecutor, $label', ({ maxStepsPerProcess }) => {
+  beforeAll(() => {
+    reuse = maxStepsPerProcess;
+  });
   it('runs a chain with the same events as in process, each step in its own process, outputs in files', async () => {
     const multi = await run('chain');
     const inProcess = await run('chain', { executor: new InProcessExecutor(), io: null });
@@ -185,9 +215,7 @@ describe('MultiprocessExecutor', () => {
     }
     expect(outputs.map((o) => o.n)).toEqual(keys.map((key) => (inProcess.outcome.outputs.get(key) as Numbered).n));
     expect(outputs.map((o) => o.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const pids = outputs.map((o) => o.pid);
-    expect(new Set(pids).size).toBe(10);
-    expect(pids).not.toContain(process.pid);
+    expectProcessPerStep(outputs.map((o) => o.pid));
     expect(multi.outcome.outputs.size).toBe(0);
   });
 
@@ -201,11 +229,11 @@ describe('MultiprocessExecutor', () => {
     const total = (await io.loadOutput({ runId: multi.runId, stepKey: 'total' })) as Numbered;
     expect(total.n).toBe((18 * 19) / 2);
     expect(total.n).toBe((inProcess.outcome.outputs.get('total') as Numbered).n);
-    const pids = new Set<number>();
+    const pids: number[] = [];
     for (const key of Object.keys(byStep(multi.events)))
-      pids.add(((await io.loadOutput({ runId: multi.runId, stepKey: key })) as Numbered).pid);
-    expect(pids.size).toBe(20);
-    expect(pids.has(process.pid)).toBe(false);
+      pids.push(((await io.loadOutput({ runId: multi.runId, stepKey: key })) as Numbered).pid);
+    expect(pids).toHaveLength(20);
+    expectProcessPerStep(pids);
   });
 
   it('never runs more steps at once than maxConcurrent', async () => {
@@ -217,7 +245,7 @@ describe('MultiprocessExecutor', () => {
     for (let i = 0; i < 6; i++) results.push((await io.loadOutput({ runId, stepKey: `w_${i}` })) as never);
     // Each op counted the ops running when it started; the first two always overlap.
     expect(Math.max(...results.map((r) => r.peak))).toBe(2);
-    expect(new Set(results.map((r) => r.pid)).size).toBe(6);
+    expectProcessPerStep(results.map((r) => r.pid));
     expect(readdirSync(path.join(scratch, 'started'))).toHaveLength(6);
   });
 
@@ -448,5 +476,57 @@ describe('MultiprocessExecutor', () => {
     expect(isAlive(pid)).toBe(true);
     parent.kill('SIGKILL');
     await waitFor('the orphaned step process to exit', () => (isAlive(pid) ? undefined : true));
+  });
+
+  it('a crash fails only the attempt it interrupts; the retry runs in a process that ran no step', async () => {
+    const { run: finished, events, runId } = await run('reused');
+    expect(finished.status).toBe('SUCCESS');
+    const output = async (stepKey: string) =>
+      (await io.loadOutput({ runId, stepKey })) as { readonly pid: number; readonly seen: number };
+    const first = await output('first');
+    // The process that the first attempt of dies_once ran in, and exited from.
+    const crashedPid = Number(readFileSync(path.join(scratch, 'dies_once.marker'), 'utf8'));
+    expect(byStep(events).dies_once).toEqual([
+      'STEP_START',
+      'STEP_UP_FOR_RETRY',
+      'STEP_RESTARTED',
+      'STEP_OUTPUT',
+      'STEP_SUCCESS',
+    ]);
+    expect(stepEvent(events, 'STEP_UP_FOR_RETRY', 'dies_once')?.error?.message).toBe('step process exited with code 7');
+    expect(byStep(events).first).toEqual(['STEP_START', 'STEP_OUTPUT', 'STEP_SUCCESS']);
+    const retried = await output('dies_once');
+    expect(retried.pid).not.toBe(crashedPid);
+    // A fresh process: the crash took the state of the steps before it along.
+    expect(retried.seen).toBe(1);
+    const afterIt = await output('after_it');
+    const last = await output('last');
+    if (reuse) {
+      // Reused: the step after `first` went to its process; the steps after the retry to the
+      // retry's, and they see the module state of the steps before them in that process.
+      expect(crashedPid).toBe(first.pid);
+      expect([afterIt.pid, last.pid]).toEqual([retried.pid, retried.pid]);
+      expect([afterIt.seen, last.seen]).toEqual([2, 3]);
+    } else {
+      expect(new Set([first.pid, crashedPid, retried.pid, afterIt.pid, last.pid]).size).toBe(5);
+      expect([first.seen, afterIt.seen, last.seen]).toEqual([1, 1, 1]);
+    }
+  });
+
+  it('never has more step processes loading at once than maxStarting', async () => {
+    const loading = path.join(scratch, 'loading');
+    await mkdir(loading);
+    const { run: finished, runId } = await run('many_leaves', {
+      location: LOADING_PROBE,
+      options: { maxConcurrent: 6, maxStarting: 1, env: { RUNYARD_TEST_LOADING_DIR: loading } },
+    });
+    expect(finished.status).toBe('SUCCESS');
+    const pids = new Set<number>();
+    for (let i = 0; i < 6; i++) pids.add((await io.loadOutput({ runId, stepKey: `leaf_${i}` })) as number);
+    // One sample per process that loaded the code location (spares killed while loading may not
+    // have got as far): each saw itself alone.
+    const samples = readFileSync(path.join(loading, 'samples'), 'utf8').trim().split('\n').map(Number);
+    expect(samples.length).toBeGreaterThanOrEqual(pids.size);
+    expect(new Set(samples)).toEqual(new Set([1]));
   });
 });

@@ -45,12 +45,20 @@ export interface StepEventSink {
 
 /** What the pool needs of a step process; StepProcessHandle is the real one. */
 export interface PooledStepProcess {
+  /** Loaded the job and waits for a step (before its first step, or between two). */
   readonly isReady: boolean;
-  /** Became ready, then exited before it was given work (killed from outside, say). */
+  /** Started and still loading: what the pool's cap on simultaneous start-ups counts. */
+  readonly isStarting: boolean;
+  /** Became ready, then exited while it waited for a step (killed from outside, say). */
   readonly diedIdle: boolean;
   /** It reported that it could not load the code location or the job. */
   readonly loadFailed: boolean;
+  /** How many more steps it may run after the ones it has taken (0 for a process that exits after its step). */
+  readonly stepsLeft: number;
+  /** Resolves once it is no longer starting: ready, failed to load, or exited. */
+  readonly settled: Promise<unknown>;
   readonly exited: Promise<ExitInfo>;
+  /** Runs one attempt; called again only once the previous one returned, and while stepsLeft > 0. */
   run(message: RunStepMessage, sink: StepEventSink): Promise<StepProcessOutcome>;
   cancel(): void;
   kill(): void;
@@ -73,9 +81,9 @@ function track(child: ChildProcess): void {
 }
 
 /**
- * The run worker's side of one step process: starts it, tells when it is ready, runs one attempt
- * in it, relays its events, and turns an exit without a result into an error that says how the
- * process ended.
+ * The run worker's side of one step process: starts it, tells when it is ready, runs attempts in
+ * it (one, or up to `boot.maxSteps` one after another), relays their events, and turns an exit
+ * without a result into an error that says how the process ended.
  */
 export class StepProcessHandle implements PooledStepProcess {
   readonly #child: ChildProcess;
@@ -84,8 +92,10 @@ export class StepProcessHandle implements PooledStepProcess {
   readonly #readiness: Promise<Readiness>;
   #resolveReadiness!: (readiness: Readiness) => void;
   #state: 'starting' | 'ready' | 'running' | 'exited' = 'starting';
-  #used = false;
-  #becameReady = false;
+  /** Attempts given to this process, the one running included. */
+  #taken = 0;
+  #inRun = false;
+  #diedIdle = false;
   #loadFailed = false;
   #cancelledBeforeRun = false;
   #protocolError: string | undefined;
@@ -118,6 +128,7 @@ export class StepProcessHandle implements PooledStepProcess {
       // 'close' comes after the IPC channel has delivered every message the child sent.
       this.#child.on('close', (code, signal) => {
         live.delete(this.#child);
+        this.#diedIdle = this.#state === 'ready' && !this.#inRun;
         this.#state = 'exited';
         const info = { code, signal };
         this.#resolveReadiness({ kind: 'exited', ...info });
@@ -131,7 +142,19 @@ export class StepProcessHandle implements PooledStepProcess {
   }
 
   get isReady(): boolean {
-    return this.#state === 'ready';
+    return this.#state === 'ready' && !this.#inRun;
+  }
+
+  get isStarting(): boolean {
+    return this.#state === 'starting' && !this.#loadFailed;
+  }
+
+  get settled(): Promise<unknown> {
+    return this.#readiness;
+  }
+
+  get stepsLeft(): number {
+    return this.#state === 'exited' || this.#loadFailed ? 0 : Math.max(0, (this.#boot.maxSteps ?? 1) - this.#taken);
   }
 
   get loadFailed(): boolean {
@@ -139,7 +162,7 @@ export class StepProcessHandle implements PooledStepProcess {
   }
 
   get diedIdle(): boolean {
-    return this.#state === 'exited' && !this.#used && this.#becameReady;
+    return this.#diedIdle;
   }
 
   /**
@@ -147,8 +170,21 @@ export class StepProcessHandle implements PooledStepProcess {
    * a failure of the op, of the process or of loading the job is returned as the outcome.
    */
   async run(message: RunStepMessage, sink: StepEventSink): Promise<StepProcessOutcome> {
-    if (this.#used) throw new Error('a step process runs exactly one attempt');
-    this.#used = true;
+    if (this.#inRun || this.#taken >= (this.#boot.maxSteps ?? 1))
+      throw new Error(`a step process runs ${this.#boot.maxSteps ?? 1} attempt(s), one at a time`);
+    this.#taken++;
+    this.#inRun = true;
+    try {
+      return await this.#run(message, sink);
+    } finally {
+      this.#inRun = false;
+      // Nothing of the finished attempt is relayed any more.
+      this.#onMessage = undefined;
+      if (this.#state === 'running') this.#state = 'ready';
+    }
+  }
+
+  async #run(message: RunStepMessage, sink: StepEventSink): Promise<StepProcessOutcome> {
     const readiness = await this.#readiness;
     if (this.#cancelledBeforeRun) return cancelledBeforeStart();
     if (readiness.kind === 'load_error')
@@ -163,6 +199,8 @@ export class StepProcessHandle implements PooledStepProcess {
       };
     // Ready once, but gone since: it can still only report how it ended.
     if (this.#state === 'exited') return this.#crashed(await this.exited);
+    // A crash report tells of this attempt's process output, not of the steps it ran before.
+    this.#stderr.clearTail();
 
     const result = new Promise<StepProcessOutcome>((resolve) => {
       this.#onMessage = (reply) => {
@@ -194,7 +232,7 @@ export class StepProcessHandle implements PooledStepProcess {
     return Promise.race([result, this.exited.then((info) => this.#crashed(info))]);
   }
 
-  /** Asks a running step to stop (`cancel`, then SIGTERM); a process with no step yet is killed. */
+  /** Asks a running step to stop (`cancel`, then SIGTERM); a process with no step running is killed. */
   cancel(): void {
     if (this.#state === 'exited') return;
     if (this.#state !== 'running') {
@@ -227,7 +265,6 @@ export class StepProcessHandle implements PooledStepProcess {
       return;
     }
     if (message.type === 'ready') {
-      this.#becameReady = true;
       if (this.#state === 'starting') this.#state = 'ready';
       this.#resolveReadiness({ kind: 'ready' });
     } else if (message.type === 'load_error') {

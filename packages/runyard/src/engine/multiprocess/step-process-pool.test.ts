@@ -8,34 +8,85 @@ import { StepProcessPool } from './step-process-pool.js';
 class FakeProcess implements PooledStepProcess {
   static count = 0;
   readonly id = ++FakeProcess.count;
-  isReady = false;
+  /** Finished loading (and not running a step). */
+  loaded = false;
+  #ready = false;
   diedIdle = false;
   loadFailed = false;
   ran = false;
+  runs = 0;
   killed = false;
   cancelled = false;
+  exitedAlready = false;
   readonly exited: Promise<ExitInfo>;
+  readonly settled: Promise<unknown>;
   #exit!: (info: ExitInfo) => void;
+  #settle!: () => void;
   #finish!: (outcome: StepProcessOutcome) => void;
 
-  constructor() {
+  /** @param maxSteps how many attempts it runs before it exits (maxStepsPerProcess) */
+  constructor(readonly maxSteps = 1) {
     this.exited = new Promise((resolve) => {
-      this.#exit = resolve;
+      this.#exit = (info) => {
+        this.exitedAlready = true;
+        this.#settle();
+        resolve(info);
+      };
+    });
+    this.settled = new Promise<void>((resolve) => {
+      this.#settle = resolve;
     });
   }
 
+  get isReady(): boolean {
+    return this.#ready;
+  }
+
+  set isReady(ready: boolean) {
+    this.#ready = ready;
+    if (ready) this.ready();
+  }
+
+  get isStarting(): boolean {
+    return !this.loaded && !this.exitedAlready;
+  }
+
+  get stepsLeft(): number {
+    return this.exitedAlready ? 0 : this.maxSteps - this.runs;
+  }
+
+  /** Finishes loading. */
+  ready(): void {
+    this.loaded = true;
+    if (!this.#running) this.#ready = true;
+    this.#settle();
+  }
+
+  #running = false;
+
   run(): Promise<StepProcessOutcome> {
     this.ran = true;
+    this.runs++;
+    this.#ready = false;
+    this.#running = true;
     return new Promise((resolve) => {
       this.#finish = (outcome) => {
+        this.#running = false;
+        if (this.runs < this.maxSteps) this.#ready = true;
+        else this.#exit({ code: 0, signal: null });
         resolve(outcome);
-        this.#exit({ code: 0, signal: null });
       };
     });
   }
 
   finish(outcome: StepProcessOutcome = { ok: true }): void {
     this.#finish(outcome);
+  }
+
+  /** Dies while running its step, as a crash does. */
+  crash(): void {
+    this.#exit({ code: 1, signal: null });
+    this.#finish({ ok: false, retryable: true, error: { name: 'StepProcessCrashError', message: 'crashed' } });
   }
 
   cancel(): void {
@@ -62,15 +113,23 @@ const message: RunStepMessage = {
 
 const sink = { emit: () => undefined };
 
-function setup(options: { demand: number; maxSpares?: number; terminateGraceMs?: number }) {
+function setup(options: {
+  demand: number;
+  maxSpares?: number;
+  terminateGraceMs?: number;
+  maxSteps?: number;
+  maxStarting?: number;
+}) {
   const spawned: FakeProcess[] = [];
   let demand = options.demand;
   const pool = new StepProcessPool({
     maxSpares: options.maxSpares ?? 2,
     terminateGraceMs: options.terminateGraceMs ?? 10,
+    ...(options.maxStarting ? { maxStarting: options.maxStarting } : {}),
+    ...(options.maxSteps ? { stepsPerProcess: options.maxSteps } : {}),
     demand: () => demand,
     spawn: () => {
-      const process = new FakeProcess();
+      const process = new FakeProcess(options.maxSteps);
       spawned.push(process);
       return process;
     },
@@ -185,5 +244,95 @@ describe('StepProcessPool', () => {
     await closing;
     await attempt;
     expect(pool.size).toBe(0);
+  });
+
+  it('gives a reused process back first for the next step, and starts no spare for steps it can take', async () => {
+    const { pool, spawned, setDemand } = setup({ demand: 4, maxSpares: 2, maxSteps: 3 });
+    pool.refill();
+    // Four steps to go, three per process: two processes.
+    expect(spawned).toHaveLength(2);
+    spawned[0]!.ready();
+    setDemand(2);
+    const first = pool.runAttempt(message, sink);
+    // The running process can take the 2 steps left: the other spare is not needed.
+    expect(alive(spawned)).toEqual([spawned[0]!.id]);
+    spawned[0]!.finish();
+    await first;
+    setDemand(1);
+    const second = pool.runAttempt(message, sink);
+    expect(spawned[0]!.runs).toBe(2);
+    spawned[0]!.finish();
+    await second;
+    setDemand(0);
+    const third = pool.runAttempt(message, sink);
+    expect(spawned[0]!.runs).toBe(3);
+    spawned[0]!.finish();
+    await third;
+    // Its last step run, it exits by itself; nothing else was started.
+    expect(spawned[0]!.exitedAlready).toBe(true);
+    expect(spawned).toHaveLength(2);
+    expect(pool.size).toBe(0);
+  });
+
+  it('after a crash in a reused process, the next step gets another process', async () => {
+    const { pool, spawned, setDemand } = setup({ demand: 1, maxSpares: 1, maxSteps: 5 });
+    pool.refill();
+    spawned[0]!.ready();
+    const first = pool.runAttempt(message, sink);
+    spawned[0]!.finish();
+    await first;
+    const second = pool.runAttempt(message, sink);
+    expect(spawned[0]!.runs).toBe(2);
+    setDemand(0);
+    spawned[0]!.crash();
+    expect(await second).toMatchObject({ ok: false, error: { name: 'StepProcessCrashError' } });
+    const third = pool.runAttempt(message, sink);
+    const fresh = spawned.find((p) => p.ran && p !== spawned[0]);
+    expect(fresh?.runs).toBe(1);
+    expect(spawned[0]!.runs).toBe(2);
+    fresh?.finish();
+    await third;
+  });
+
+  it('on cancel kills a reused process that waits between steps', async () => {
+    const { pool, spawned } = setup({ demand: 3, maxSpares: 1, maxSteps: 5 });
+    pool.refill();
+    spawned[0]!.ready();
+    const first = pool.runAttempt(message, sink);
+    spawned[0]!.finish();
+    await first;
+    expect(spawned[0]!.isReady).toBe(true);
+    pool.cancel();
+    expect(spawned[0]!.killed).toBe(true);
+    await pool.close();
+    expect(pool.size).toBe(0);
+  });
+
+  it('never has more processes loading than maxStarting; steps wait for a start-up slot', async () => {
+    const { pool, spawned } = setup({ demand: 8, maxSpares: 8, maxStarting: 2 });
+    let peak = 0;
+    const sample = () => {
+      peak = Math.max(peak, pool.starting);
+    };
+    pool.refill();
+    sample();
+    expect(spawned).toHaveLength(2);
+    // Eight steps at once: two take the loading spares, the other six wait for a slot.
+    const attempts = Array.from({ length: 8 }, () => pool.runAttempt(message, sink));
+    sample();
+    expect(spawned).toHaveLength(2);
+    // Each process that finishes loading frees one slot, and one more process starts.
+    for (let i = 0; ; i++) {
+      const loading = spawned.find((p) => p.isStarting);
+      if (!loading) break;
+      loading.ready();
+      for (let tick = 0; tick < 5; tick++) await Promise.resolve();
+      sample();
+      expect(i).toBeLessThan(20);
+    }
+    expect(peak).toBe(2);
+    expect(spawned.filter((p) => p.ran)).toHaveLength(8);
+    for (const p of spawned) if (p.ran) p.finish();
+    await Promise.all(attempts);
   });
 });

@@ -6,10 +6,21 @@ import {
   type StepProcessOutcome,
 } from './step-process-handle.js';
 
+/** No process can start now: every start-up slot is taken. */
+const WAIT = Symbol('wait');
+
 export interface StepProcessPoolOptions {
   readonly spawn: () => PooledStepProcess;
   /** The most processes kept starting or waiting for a step, beside those running steps. */
   readonly maxSpares: number;
+  /**
+   * The most processes loading at once. Loading (Node, Runyard, the user's code) is all CPU, so
+   * more start-ups than cores only slow each other down; a step whose process cannot start yet
+   * waits for one to finish loading. Default: no cap.
+   */
+  readonly maxStarting?: number;
+  /** How many steps a new process may run (maxStepsPerProcess). Default 1. */
+  readonly stepsPerProcess?: number;
   /** How many steps have yet to start: no more spares than that are worth starting. */
   readonly demand: () => number;
   /** How long a process may take to exit when asked before it is SIGKILLed. */
@@ -19,12 +30,17 @@ export interface StepProcessPoolOptions {
 /**
  * The step processes of one execution. A process costs ~150 ms of CPU to start and load the job,
  * so spares are started ahead of need; a step takes one that is ready (or the one closest to it),
- * and the next spare starts at once. Each process still runs exactly one attempt and exits: the
- * pool hides the start-up time, it never reuses a process.
+ * and the next spare starts at once, as long as fewer than `maxStarting` are loading.
+ *
+ * A process made to run several steps (`maxStepsPerProcess`) comes back after each one and is the
+ * first one the next step gets; the steps that processes can still take count against the spares
+ * to start (a chain of steps keeps reusing one process, with no spare beside it). A process that crashed, was cancelled or has run its last step never comes back.
  */
 export class StepProcessPool {
   readonly #options: StepProcessPoolOptions;
-  /** Oldest first: the oldest is the one most likely to be ready. */
+  readonly #maxStarting: number;
+  readonly #stepsPerProcess: number;
+  /** Oldest first: the oldest is the one most likely to be ready (a process back from a step goes first). */
   readonly #spares: PooledStepProcess[] = [];
   readonly #busy = new Set<PooledStepProcess>();
   readonly #all = new Set<PooledStepProcess>();
@@ -35,6 +51,8 @@ export class StepProcessPool {
 
   constructor(options: StepProcessPoolOptions) {
     this.#options = options;
+    this.#maxStarting = options.maxStarting ?? Number.POSITIVE_INFINITY;
+    this.#stepsPerProcess = options.stepsPerProcess ?? 1;
   }
 
   /** How many processes are alive: running a step, spare, or exiting. */
@@ -42,27 +60,53 @@ export class StepProcessPool {
     return this.#all.size;
   }
 
+  /** How many processes are loading now (never more than maxStarting). */
+  get starting(): number {
+    let count = 0;
+    for (const handle of this.#all) if (handle.isStarting) count++;
+    return count;
+  }
+
   /** Starts or kills spares so that there are as many as may be useful. */
   refill(): void {
     this.#dropDeadSpares();
-    const wanted =
-      this.#stopping || this.#loadFailure ? 0 : Math.max(0, Math.min(this.#options.maxSpares, this.#options.demand()));
-    while (this.#spares.length < wanted) this.#spares.push(this.#start());
+    let wanted = 0;
+    if (!this.#stopping && !this.#loadFailure) {
+      // Enough spares for the steps not yet started, counting what each process can take: a
+      // running process takes `stepsLeft` more after its current step, a spare `stepsLeft` (one
+      // unless processes are reused), a spare yet to start `stepsPerProcess`.
+      let uncovered = this.#options.demand();
+      for (const handle of this.#busy) uncovered -= handle.stepsLeft;
+      for (const spare of this.#spares) {
+        if (uncovered <= 0 || wanted >= this.#options.maxSpares) break;
+        wanted++;
+        uncovered -= Math.max(1, spare.stepsLeft);
+      }
+      while (uncovered > 0 && wanted < this.#options.maxSpares) {
+        wanted++;
+        uncovered -= this.#stepsPerProcess;
+      }
+    }
+    while (this.#spares.length < wanted && this.starting < this.#maxStarting) this.#spares.push(this.#start());
     // The youngest spares have done the least work: they go first.
     while (this.#spares.length > wanted) this.#spares.pop()?.kill();
   }
 
-  /** Runs one attempt in a fresh process (a spare when there is one). Never rejects. */
+  /** Runs one attempt in a process of the pool (a ready one when there is one). Never rejects. */
   async runAttempt(message: RunStepMessage, sink: StepEventSink): Promise<StepProcessOutcome> {
-    if (this.#stopping) return cancelledBeforeStart();
-    if (this.#loadFailure) return this.#loadFailure;
-    this.#dropDeadSpares();
-    const ready = this.#spares.findIndex((spare) => spare.isReady);
-    const handle = (ready >= 0 ? this.#spares.splice(ready, 1)[0] : this.#spares.shift()) ?? this.#start();
+    // Taken at once when a process is at hand (no await before run(): the step is under way when
+    // this returns its promise), else once a start-up slot frees.
+    let handle = this.#take();
+    while (handle === WAIT) {
+      await Promise.race([...this.#all].filter((h) => h.isStarting).map((h) => h.settled));
+      handle = this.#take();
+    }
+    if (!handle) return this.#loadFailure ?? cancelledBeforeStart();
     this.#busy.add(handle);
     this.refill();
+    let outcome: StepProcessOutcome | undefined;
     try {
-      const outcome = await handle.run(message, sink);
+      outcome = await handle.run(message, sink);
       if (!outcome.ok && handle.loadFailed) {
         this.#loadFailure = outcome;
         this.refill();
@@ -70,6 +114,11 @@ export class StepProcessPool {
       return outcome;
     } finally {
       this.#busy.delete(handle);
+      // Back first in line for the next step, unless it has run its last one (or the run is over).
+      if (handle.stepsLeft > 0 && handle.isReady && !this.#stopping && outcome !== undefined) {
+        this.#spares.unshift(handle);
+        this.refill();
+      }
     }
   }
 
@@ -89,10 +138,23 @@ export class StepProcessPool {
   async close(): Promise<void> {
     this.#stopping = true;
     this.refill();
-    // A process that sent its result exits by itself; one that hangs on the way out is killed.
+    // A process that sent its last result exits by itself; one that hangs on the way out is killed.
     this.#killAfterGrace();
     await Promise.all([...this.#all].map((handle) => handle.exited));
     clearTimeout(this.#killTimer);
+  }
+
+  /**
+   * A ready spare, else the oldest one still loading, else a new process if fewer than
+   * maxStarting are loading, else WAIT; undefined once the pool stopped or the job cannot load.
+   */
+  #take(): PooledStepProcess | typeof WAIT | undefined {
+    if (this.#stopping || this.#loadFailure) return undefined;
+    this.#dropDeadSpares();
+    const ready = this.#spares.findIndex((spare) => spare.isReady);
+    const spare = ready >= 0 ? this.#spares.splice(ready, 1)[0] : this.#spares.shift();
+    if (spare) return spare;
+    return this.starting < this.#maxStarting ? this.#start() : WAIT;
   }
 
   #dropDeadSpares(): void {
@@ -110,6 +172,8 @@ export class StepProcessPool {
     const handle = this.#options.spawn();
     this.#all.add(handle);
     void handle.exited.then(() => this.#all.delete(handle));
+    // A start-up slot frees when it finishes loading: spares held back by the cap can start.
+    void handle.settled.then(() => this.refill());
     return handle;
   }
 }

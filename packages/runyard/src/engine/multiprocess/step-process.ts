@@ -1,162 +1,17 @@
 /**
- * The entry of a step process: a child of the multiprocess executor that loads the job, waits for
- * one `run_step`, runs that one attempt, reports, and exits. The protocol is in messages.ts.
+ * The entry of a step process: a child of the multiprocess executor that loads the job, runs the
+ * step attempts it is sent, reports, and exits (step-process-runner.ts; the protocol is in
+ * messages.ts).
  *
  *   fork('dist/engine/multiprocess/step-process.js', [JSON.stringify(boot)],
  *        { serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
  *
- * It has no storage: events go to the parent, which records them, and outputs go through the IO
- * manager that `run_step` describes. It is forked ahead of need (a spare), so the slow part (Node,
- * Runyard and the user's code loading) overlaps with other steps running.
+ * This file only turns Node's compile cache on (Node ≥ 22.1; nothing on Node 20) before anything
+ * else loads, so that every step process after the first reuses V8's compiled code for Runyard,
+ * zod and the code location instead of compiling it again. Static imports would load before the
+ * call, hence the dynamic import of the rest.
  */
-import { loadCodeLocation } from '../../code-location/load-code-location.js';
-import type { JobDefinition } from '../../definitions/job.js';
-import { stepNodeOf } from '../../definitions/step-key.js';
-import { errorFromInfo, RunyardError } from '../../errors.js';
-import { toErrorInfo } from '../../events/error-info.js';
-import type { EmitEvent } from '../event-writer.js';
-import type { IOManager } from '../io-manager.js';
-import { runStepAttempt } from '../step-attempt.js';
-import { loadInputs } from '../step-inputs.js';
-import { ioManagerFromConfig } from './io-manager-from-config.js';
-import { type ChildMessage, isParentMessage, parseBoot, type ResultMessage, type RunStepMessage } from './messages.js';
+import { enableCompileCache } from '../../cli/fast-start.js';
 
-if (!process.send) {
-  process.stderr.write('step-process.js is started by the multiprocess executor, with an IPC channel\n');
-  process.exit(2);
-}
-
-const boot = parseBoot(process.argv[2]);
-const controller = new AbortController();
-let phase: 'loading' | 'idle' | 'running' | 'done' = 'loading';
-let job: JobDefinition | undefined;
-let flushed: { resolve: () => void; reject: (error: Error) => void } | undefined;
-
-// While a step runs, SIGTERM or `cancel` aborts its ctx.signal so that the op can stop cleanly
-// (the parent SIGKILLs after a grace period). Before a step runs there is nothing to finish.
-function stop(): void {
-  if (phase === 'running') controller.abort();
-  else if (phase !== 'done') process.exit(143);
-}
-process.on('SIGTERM', stop);
-// The parent went away (crashed or was killed): nobody is left to read a result.
-process.on('disconnect', () => process.exit(1));
-process.on('message', (message: unknown) => {
-  if (!isParentMessage(message)) {
-    process.stderr.write(`step process: ignoring a message outside the protocol (${typeof message})\n`);
-    return;
-  }
-  if (message.type === 'cancel') stop();
-  else if (message.type === 'flushed') {
-    const waiter = flushed;
-    flushed = undefined;
-    if (message.error) waiter?.reject(errorFromInfo(message.error));
-    else waiter?.resolve();
-  } else void runStep(message);
-});
-
-try {
-  const location = await loadCodeLocation(boot.codeLocation, { cwd: boot.cwd });
-  job = location.getJob(boot.jobName);
-  phase = 'idle';
-  void send({ type: 'ready' });
-} catch (error) {
-  phase = 'done';
-  await sendAndExit({ type: 'load_error', error: toErrorInfo(error) }, 1);
-}
-
-async function runStep(message: RunStepMessage): Promise<void> {
-  if (phase !== 'idle') {
-    const error = new RunyardError(`a step process got run_step while ${phase}; it runs exactly one step`);
-    await sendAndExit({ type: 'result', ok: false, error: toErrorInfo(error), retryable: false }, 1);
-    return;
-  }
-  phase = 'running';
-  let result: ResultMessage;
-  try {
-    result = await attempt(job as JobDefinition, message);
-  } catch (error) {
-    result = { type: 'result', ok: false, error: toErrorInfo(error), retryable: true };
-  }
-  phase = 'done';
-  await sendAndExit(result, 0);
-}
-
-async function attempt(job: JobDefinition, message: RunStepMessage): Promise<ResultMessage> {
-  const final = (error: unknown): ResultMessage => ({
-    type: 'result',
-    ok: false,
-    error: toErrorInfo(error),
-    retryable: false,
-  });
-  // A mapped step (`load[a.csv]`) runs its graph node under its own key.
-  const node = job.graph.steps.get(stepNodeOf(message.stepKey));
-  const step = node && node.key !== message.stepKey ? { ...node, key: message.stepKey } : node;
-  if (message.jobName !== job.name || !step)
-    return final(
-      new RunyardError(
-        `step '${message.stepKey}' of job '${message.jobName}' is not in job '${job.name}' as this step process loaded it from ${boot.codeLocation}`,
-      ),
-    );
-  const { runId, stepKey } = message;
-  let io: IOManager;
-  let inputs: Record<string, unknown>;
-  try {
-    io = await ioManagerFromConfig(message.ioManager, boot.cwd);
-    inputs = await loadInputs(message.inputs, (key) => io.loadOutput(key));
-  } catch (error) {
-    return final(error);
-  }
-
-  const result = await runStepAttempt({
-    runId,
-    jobName: job.name,
-    tags: message.tags,
-    step,
-    config: message.config,
-    inputs,
-    attempt: message.attempt,
-    signal: controller.signal,
-    flush: () =>
-      new Promise<void>((resolve, reject) => {
-        flushed = { resolve, reject };
-        void send({ type: 'flush' });
-      }),
-    emit: (event) => sendEvent({ ...event, timestamp: event.timestamp ?? Date.now() }),
-    storeOutput: (output) => io.storeOutput({ runId, stepKey }, output),
-  });
-  if (!result.ok) return { type: 'result', ok: false, error: result.error, retryable: result.retryable ?? true };
-  return { type: 'result', ok: true };
-}
-
-function send(message: ChildMessage): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      (process.send as NonNullable<typeof process.send>)(message, undefined, undefined, () => resolve());
-    } catch {
-      resolve();
-    }
-  });
-}
-
-/** Event data that structured clone refuses (a function in a log's data) is sent as JSON keeps it. */
-function sendEvent(event: EmitEvent): void {
-  try {
-    (process.send as NonNullable<typeof process.send>)({ type: 'event', event } satisfies ChildMessage);
-  } catch (error) {
-    let data: Record<string, unknown>;
-    try {
-      data = JSON.parse(JSON.stringify(event.data ?? {})) as Record<string, unknown>;
-    } catch {
-      data = { unsendable: `the event's data could not be sent from the step process: ${String(error)}` };
-    }
-    void send({ type: 'event', event: { ...event, data } });
-  }
-}
-
-async function sendAndExit(message: ChildMessage, code: number): Promise<never> {
-  await send(message);
-  // Let what the op printed reach the parent before the pipes close.
-  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((r) => s.write('', () => r()))));
-  process.exit(code);
-}
+enableCompileCache();
+await import('./step-process-runner.js');

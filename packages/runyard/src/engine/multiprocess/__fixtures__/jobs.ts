@@ -65,13 +65,14 @@ const counts = op({
     const dir = dirOf(ctx.tags);
     const running = path.join(dir, 'running');
     const started = path.join(dir, 'started');
-    writeFileSync(path.join(running, String(process.pid)), '');
+    // By step, not by process: a reused process runs several of them, one after another.
+    writeFileSync(path.join(running, ctx.stepKey), '');
     const peak = readdirSync(running).length;
-    writeFileSync(path.join(started, String(process.pid)), '');
+    writeFileSync(path.join(started, ctx.stepKey), '');
     // Hold the slot until a second op has started, so that two overlap for certain.
     for (let i = 0; i < 200 && readdirSync(started).length < 2; i++) await delay(25);
     await delay(50);
-    rmSync(path.join(running, String(process.pid)));
+    rmSync(path.join(running, ctx.stepKey));
     return { peak, pid: process.pid };
   },
 });
@@ -189,6 +190,32 @@ export const cancellable = job({
   },
 });
 
+// ── reused: which process each step ran in, and how many steps that process had run ───────
+// With maxStepsPerProcess, the steps that one process runs share this module's state: `seen`
+// counts them (the isolation trade-off, in docs/performance.md).
+let stepsSeenHere = 0;
+const seen = () => ({ pid: process.pid, seen: ++stepsSeenHere });
+const firstOfRun = op({ name: 'first', run: seen });
+const diesOnce = op({
+  name: 'dies_once',
+  retryPolicy: retryOnce,
+  ins: { x: z.unknown() },
+  run: (ctx) => {
+    if (firstTime(ctx)) process.exit(7);
+    return seen();
+  },
+});
+const afterIt = op({ name: 'after_it', ins: { x: z.unknown() }, run: seen });
+export const reused = job({
+  name: 'reused',
+  executor: multiprocess,
+  graph: () => {
+    const a = firstOfRun();
+    const b = diesOnce({ x: a });
+    afterIt.as('last')({ x: afterIt({ x: b }) });
+  },
+});
+
 // ── outputs: what the FileSystemIOManager stores, and what it refuses ──────────────────────
 const makesDate = op({ name: 'makes_date', run: () => ({ when: new Date(0) }) });
 const makesNothing = op({ name: 'makes_nothing', run: () => undefined });
@@ -223,5 +250,5 @@ const seesStart = op({
 export const startStored = job({ name: 'start_stored', executor: multiprocess, graph: () => void seesStart() });
 
 export default defineDefinitions({
-  jobs: [chain, fanOut, wide, crashes, crashFails, failing, cancellable, outputs, startStored],
+  jobs: [chain, fanOut, wide, crashes, crashFails, failing, cancellable, reused, outputs, startStored],
 });
