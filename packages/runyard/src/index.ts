@@ -12,6 +12,7 @@
  *   console.log(result.status, result.outputFor('greet'));
  */
 
+export type { PluginCommandContext } from './cli/commands/queue.js';
 export {
   type CodeLocation,
   type LoadCodeLocationOptions,
@@ -118,6 +119,7 @@ export {
   loadInstanceConfig,
   parseInstanceConfig,
 } from './instance/instance-config.js';
+export type { PluginConfigSections, PluginSection } from './instance/plugin-sections.js';
 export type {
   LauncherAllow,
   LauncherVariable,
