@@ -34,3 +34,11 @@ export {
   redisUrl,
 } from './queue-config.js';
 export { bullQueueName, parseBullQueueName, type QueueKind, redisKeys, stepJobId } from './queue-names.js';
+export { QueueStepExecutor } from './queue-step-executor.js';
+export { PRIORITY_TAG, QUEUE_TAG, type StepJobData, type StepJobResult } from './step-job.js';
+export { listWorkers, type WorkerRegistration } from './worker-registry.js';
+
+import { QueueStepExecutor } from './queue-step-executor.js';
+
+/** The executors this package provides; core registers them when a job names `queue`. */
+export const executors = Object.freeze({ queue: () => new QueueStepExecutor() });

@@ -82,6 +82,7 @@ export { type CronSchedule, parseCron } from './definitions/schedule-cron.js';
 export { itemKeysOf, stepKeyOf, stepNodeOf } from './definitions/step-key.js';
 export { type ExecuteJobOptions, type ExecuteJobResult, executeJob } from './engine/execute-job.js';
 export type { ExecutionOutcome, Executor, ExecutorContext } from './engine/executor.js';
+export { type ExecutorFactory, registerExecutor } from './engine/executor-factory.js';
 export {
   FileSystemIOManager,
   OUTPUTS_DIR,

@@ -26,6 +26,25 @@ export async function queueCommand(args: readonly string[], ctx: PluginCommandCo
     code = await queueWorkerCommand(opts, ctx);
   });
 
+  program
+    .command('limit')
+    .description('at most <n> steps of <queue> at once, across every worker and run (`none` lifts it)')
+    .argument('<queue>', 'the queue', queueName)
+    .argument('<n>', 'a whole number ≥ 1, or none', (v: string) => (v === 'none' ? undefined : positiveInt(v)))
+    .action(async (queue: string, limit: number | undefined) => {
+      const { queueLimitCommand } = await import('./queue-admin-commands.js');
+      code = await queueLimitCommand(queue, limit, ctx);
+    });
+
+  program
+    .command('status')
+    .description('worker pools, queues, depth, active steps and limits')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { queueStatusCommand } = await import('./queue-admin-commands.js');
+      code = await queueStatusCommand(Boolean(opts.json), ctx);
+    });
+
   try {
     await program.parseAsync(['node', 'runyard-queue', ...args]);
   } catch (error) {
@@ -49,6 +68,11 @@ export function queueList(value: string): string[] {
   for (const name of names)
     if (!QUEUE_NAME.test(name)) throw new InvalidArgumentError(`'${name}' is not a queue name: ${QUEUE_NAME_RULE}`);
   return [...new Set(names)];
+}
+
+function queueName(value: string): string {
+  if (!QUEUE_NAME.test(value)) throw new InvalidArgumentError(`'${value}' is not a queue name: ${QUEUE_NAME_RULE}`);
+  return value;
 }
 
 export function positiveInt(value: string): number {

@@ -5,11 +5,16 @@ import { buildJobGraph, type JobGraph } from './job-graph.js';
 import { checkKnownKeys, JOB_SPEC_KEYS } from './known-keys.js';
 import type { MapScope } from './map-scope.js';
 import { validateName } from './op.js';
+import { PLUGIN_EXECUTORS, type PluginExecutorType } from './plugin-executors.js';
 
 /** Where a run worker runs the job's steps. */
 export interface ExecutorConfig {
-  /** `in_process` (default): steps as async functions in the run worker; `multiprocess`: a child process per step. */
-  readonly type: 'in_process' | 'multiprocess';
+  /**
+   * `in_process` (default): steps as async functions in the run worker; `multiprocess`: a child
+   * process per step; a plug-in's type (`queue`: steps on worker pools, from @runyard/queue),
+   * whose package the run worker imports when a job names it.
+   */
+  readonly type: 'in_process' | 'multiprocess' | PluginExecutorType;
   /** How many steps may run at once. Default: 8 in process, the number of CPUs for multiprocess. */
   readonly maxConcurrent?: number;
 }
@@ -121,9 +126,10 @@ function stepsFromSpec(jobName: string, steps: Readonly<Record<string, StepSpec>
 }
 
 function validateExecutor(jobName: string, executor: ExecutorConfig): ExecutorConfig {
-  if (executor.type !== 'in_process' && executor.type !== 'multiprocess')
+  const types = ['in_process', 'multiprocess', ...Object.keys(PLUGIN_EXECUTORS)];
+  if (!types.includes(executor.type))
     throw new DefinitionError(
-      `job '${jobName}': executor.type must be 'in_process' or 'multiprocess', got ${JSON.stringify(executor.type)}`,
+      `job '${jobName}': executor.type must be one of ${types.map((t) => `'${t}'`).join(', ')}, got ${JSON.stringify(executor.type)}`,
     );
   if (
     executor.maxConcurrent !== undefined &&

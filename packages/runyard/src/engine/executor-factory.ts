@@ -1,8 +1,10 @@
 import type { ExecutorConfig } from '../definitions/job.js';
+import { isPluginExecutorType, PLUGIN_EXECUTORS } from '../definitions/plugin-executors.js';
+import { RunyardError } from '../errors.js';
 import type { Executor } from './executor.js';
 import { InProcessExecutor } from './in-process-executor.js';
 
-type ExecutorFactory = (config: ExecutorConfig) => Executor;
+export type ExecutorFactory = (config: ExecutorConfig) => Executor;
 
 const factories = new Map<ExecutorConfig['type'], ExecutorFactory>([
   ['in_process', (config) => new InProcessExecutor({ maxConcurrent: config.maxConcurrent })],
@@ -20,4 +22,29 @@ export function createExecutor(config: ExecutorConfig): Executor {
   const factory = factories.get(config.type);
   if (!factory) throw new Error(`no executor of type '${config.type}' is available in this process`);
   return factory(config);
+}
+
+/**
+ * Imports the package of a plug-in executor type (see plugin-executors.ts) unless its executor is
+ * registered already, and registers the executors it exports. `fromDir` is where the package is
+ * looked for when Runyard itself cannot import it (the code location's directory).
+ */
+export async function loadPluginExecutor(type: ExecutorConfig['type'], fromDir: string): Promise<void> {
+  if (factories.has(type) || !isPluginExecutorType(type)) return;
+  const packageName = PLUGIN_EXECUTORS[type];
+  const { importComponentModule } = await import('../instance/component-loader.js');
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importComponentModule(packageName, fromDir);
+  } catch (error) {
+    throw new RunyardError(
+      `the job's executor '${type}' comes from the package '${packageName}', which could not be loaded (is it installed beside runyard? npm install ${packageName})`,
+      { cause: error, userError: true },
+    );
+  }
+  const executors = mod.executors as Record<string, unknown> | undefined;
+  const factory = executors?.[type];
+  if (typeof factory !== 'function')
+    throw new RunyardError(`the package '${packageName}' exports no executor '${type}' (executors.${type})`);
+  registerExecutor(type, factory as ExecutorFactory);
 }

@@ -1,7 +1,9 @@
+import path from 'node:path';
 import type { JobDefinition } from '../definitions/job.js';
 import { RunNotFoundError } from '../errors.js';
 import { type ErrorInfo, formatErrorChain, toErrorInfo } from '../events/error-info.js';
 import type { RunEvent } from '../events/run-event.js';
+import type { InstanceConfig } from '../instance/instance-config-types.js';
 import type { RunRecord } from '../runs/run-record.js';
 import type { RunStatus } from '../runs/run-status.js';
 import type { RunStatusEvent, TransitionResult } from '../storage/run-storage.js';
@@ -10,7 +12,7 @@ import { outageNotes, withStorageRetry } from '../storage/storage-retry.js';
 import { stderrNote } from '../util/stderr-note.js';
 import { BufferedEventWriter, type EventWriterOptions } from './event-writer.js';
 import type { ExecutionOutcome, Executor } from './executor.js';
-import { createExecutor } from './executor-factory.js';
+import { createExecutor, loadPluginExecutor } from './executor-factory.js';
 import type { IOManager } from './io-manager.js';
 import { validateRunConfig } from './run-config.js';
 
@@ -38,6 +40,8 @@ export interface ExecuteRunArgs {
   readonly selectedSteps?: ReadonlySet<string>;
   /** Where the job was loaded from; needed by executors that run steps in other processes. */
   readonly codeLocation?: string;
+  /** The instance's config, for executors that read their own section of it (`queue:`). */
+  readonly instanceConfig?: InstanceConfig;
   /** Overrides the executor the job asks for. */
   readonly executor?: Executor;
   /**
@@ -121,6 +125,8 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
     const { stepConfigs } = validateRunConfig(job, args.run.runConfig);
     // The multiprocess executor (and its child-process machinery) loads only for jobs that use it.
     if (!args.executor && job.executor.type === 'multiprocess') await import('./multiprocess/index.js');
+    // A plug-in's executor (`queue`) is imported from its package only when a job names it.
+    if (!args.executor) await loadPluginExecutor(job.executor.type, codeLocationDir(args.codeLocation));
     const executor = args.executor ?? createExecutor(job.executor);
     outcome = await executor.execute({
       runId,
@@ -134,6 +140,8 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
       io: args.io,
       completedSteps: args.completedSteps,
       selectedSteps: args.selectedSteps,
+      storage,
+      instanceConfig: args.instanceConfig,
     });
     await writer.flush();
   } catch (error) {
@@ -206,3 +214,10 @@ async function startedByUs(storage: Storage, runId: string, run: RunRecord | und
 }
 
 type TransitionFn = (event: Omit<RunStatusEvent, 'runId'>, from?: readonly RunStatus[]) => Promise<TransitionResult>;
+
+/** Where a plug-in executor's package is looked for besides Runyard's own resolution. */
+function codeLocationDir(codeLocation: string | undefined): string {
+  if (codeLocation && (path.isAbsolute(codeLocation) || codeLocation.startsWith('.')))
+    return path.dirname(path.resolve(codeLocation));
+  return process.cwd();
+}

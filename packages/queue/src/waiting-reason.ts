@@ -1,0 +1,25 @@
+import type { QueueConnection } from './queue-connection.js';
+import type { WorkerRegistration } from './worker-registry.js';
+
+/**
+ * Why a step on `queue` is still waiting, in words for `run logs`: no worker takes the queue, the
+ * queue's limit is reached, or every worker's slots are busy.
+ */
+export async function waitingReason(
+  connection: QueueConnection,
+  queue: string,
+  workers: readonly WorkerRegistration[] | undefined,
+): Promise<string> {
+  const q = connection.queue('steps', queue);
+  const [limit, counts] = await Promise.all([q.getGlobalConcurrency(), q.getJobCounts('active')]);
+  const active = counts.active ?? 0;
+  if (limit !== null && limit !== undefined && active >= limit)
+    return `waiting for a free slot on queue ${queue} (${active}/${limit} in use)`;
+  if (workers) {
+    const serving = workers.filter((w) => w.mode === 'steps' && w.queues.includes(queue));
+    if (serving.length === 0) return `waiting for a worker: no running worker takes queue ${queue}`;
+    const slots = serving.reduce((sum, w) => sum + w.concurrency, 0);
+    return `waiting for a free worker slot on queue ${queue} (${serving.length} worker(s), ${slots} slot(s))`;
+  }
+  return `waiting on queue ${queue}`;
+}
