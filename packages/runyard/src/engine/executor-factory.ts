@@ -4,6 +4,7 @@ import { RunyardError } from '../errors.js';
 import type { Executor } from './executor.js';
 import { InProcessExecutor } from './in-process-executor.js';
 
+/** Makes the executor a job's `executor` setting names (registerExecutor; a plug-in exports `executors`). */
 export type ExecutorFactory = (config: ExecutorConfig) => Executor;
 
 const factories = new Map<ExecutorConfig['type'], ExecutorFactory>([
