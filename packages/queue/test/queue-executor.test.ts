@@ -20,5 +20,9 @@ describeWithRedis('queue executor: steps on queue workers', (redis) => {
     expect(done.status).toBe('SUCCESS');
     const events = await h.instance.storage.events.getEvents(run.runId);
     expect(events.filter((e) => e.type === 'STEP_SUCCESS').length).toBe(8);
-  });
+    const t0 = events[0]?.timestamp ?? 0;
+    console.log(
+      events.map((e) => `${e.timestamp - t0} ${e.type} ${e.stepKey ?? ''} ${e.message.slice(0, 80)}`).join('\n'),
+    );
+  }, 240_000);
 });
