@@ -286,13 +286,13 @@ class QueueRun {
         else if (state === 'failed') this.#finish(pending.jobId, lost(pending, job.failedReason ?? 'failed'));
         else if (state === 'waiting' || state === 'prioritized' || state === 'delayed') {
           const reason = await waitingReason(this.#connection, pending.queue, workers);
-          if (reason !== pending.reason) {
-            pending.reason = reason;
+          if (reason.kind !== pending.reason) {
+            pending.reason = reason.kind;
             this.#ctx.emit({
               type: 'ENGINE_EVENT',
               stepKey: pending.stepKey,
-              message: `step '${pending.stepKey}' is ${reason}`,
-              data: { waitingReason: reason, queue: pending.queue, jobId: pending.jobId },
+              message: `step '${pending.stepKey}' is ${reason.text}`,
+              data: { waitingReason: reason.text, queue: pending.queue, jobId: pending.jobId },
             });
           }
         }

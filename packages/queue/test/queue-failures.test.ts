@@ -18,8 +18,8 @@ describeWithRedis('queue failures: lost workers and cancels', (redis) => {
   let h: QueueHarness;
   let connection: QueueConnection;
   beforeAll(async () => {
-    // lockDurationMs 1500 (the harness's): a SIGKILLed worker's step fails within a few seconds.
-    h = await queueHarness(redis().url);
+    // A SIGKILLed worker's step fails within a few seconds.
+    h = await queueHarness(redis().url, { lockDurationMs: 3000 });
     connection = await QueueConnection.open(queueConfigSchema.parse({ connection: { url: redis().url } }));
   });
   afterAll(async () => {

@@ -20,6 +20,11 @@ export async function queueCommand(args: readonly string[], ctx: PluginCommandCo
     .description('process queued work until SIGTERM: each step in a fresh child process')
     .option('--queues <names>', 'comma-separated queues to take work from (default: the default queue)', queueList)
     .option('--concurrency <n>', 'how many steps this worker runs at once', positiveInt, 1)
+    .option(
+      '--spares <n>',
+      'step processes kept loaded ahead of need (default: concurrency, at most 2)',
+      nonNegativeInt,
+    )
     .option('--name <name>', 'how this worker is listed in `runyard queue status` (default: host and pid)');
   addWorkerModes(worker);
   worker.action(async (opts: QueueWorkerOptions) => {
@@ -73,6 +78,10 @@ export function queueList(value: string): string[] {
 function queueName(value: string): string {
   if (!QUEUE_NAME.test(value)) throw new InvalidArgumentError(`'${value}' is not a queue name: ${QUEUE_NAME_RULE}`);
   return value;
+}
+
+function nonNegativeInt(value: string): number {
+  return value.trim() === '0' ? 0 : positiveInt(value);
 }
 
 export function positiveInt(value: string): number {

@@ -9,6 +9,7 @@ export interface QueueWorkerOptions {
   readonly queues?: readonly string[];
   readonly concurrency: number;
   readonly name?: string;
+  readonly spares?: number;
   readonly steps?: boolean;
   /** Other modes' flags (e.g. `runs`) arrive here too. */
   readonly [flag: string]: unknown;

@@ -14,6 +14,7 @@ import type { QueueWorkerOptions } from './queue-worker-command.js';
 const RUN_CHECK_MS = 2000;
 
 interface ActiveStep {
+  readonly jobId: string | undefined;
   readonly runId: string;
   readonly stepKey: string;
   readonly handle: StepProcessHandle;
@@ -35,6 +36,7 @@ export async function runStepWorker(opts: QueueWorkerOptions, ctx: PluginCommand
     queues: opts.queues?.length ? opts.queues : [config.defaultQueue],
     concurrency: opts.concurrency,
     id: opts.name ?? `${hostname()}:${process.pid}`,
+    spares: opts.spares,
   });
   try {
     await worker.start();
@@ -50,6 +52,8 @@ export interface StepWorkerOptions {
   readonly queues: readonly string[];
   readonly concurrency: number;
   readonly id: string;
+  /** Step processes kept loaded for the job that ran last (default: concurrency, at most 2). */
+  readonly spares?: number;
 }
 
 export class StepWorker {
@@ -63,6 +67,7 @@ export class StepWorker {
   readonly #cancelledRuns = new Set<string>();
   readonly #startedAt = Date.now();
   #subscriber: RedisClient | undefined;
+  readonly #spares: SpareStepProcesses;
   #timers: NodeJS.Timeout[] = [];
   #ioManager: IOManagerChildConfig | undefined;
   #slots: number;
@@ -78,6 +83,7 @@ export class StepWorker {
     this.#connection = connection;
     this.#options = options;
     this.#slots = options.concurrency;
+    this.#spares = new SpareStepProcesses(options.spares ?? Math.min(options.concurrency, 2));
   }
 
   async start(): Promise<void> {
@@ -110,6 +116,13 @@ export class StepWorker {
         },
       );
       worker.on('error', () => undefined);
+      // A step whose lock this worker could not renew is failed as "worker lost" by the stalled
+      // check, and may be retried elsewhere: stop it here, so it never runs twice at once.
+      (worker as unknown as { on(e: 'lockRenewalFailed', l: (ids: string[]) => void): void }).on(
+        'lockRenewalFailed',
+        (jobIds) =>
+          this.#stopSteps((s) => s.jobId !== undefined && jobIds.includes(s.jobId), 'its lock could not be renewed'),
+      );
       this.#workers.push(worker);
     }
     await Promise.all(this.#workers.map((w) => w.waitUntilReady()));
@@ -137,6 +150,7 @@ export class StepWorker {
       // close() waits for the steps this worker holds; their locks are renewed meanwhile.
       await Promise.all(this.#workers.map((w) => w.close().catch(() => undefined)));
       for (const timer of this.#timers) clearInterval(timer);
+      this.#spares.close();
       await unregisterWorker(this.#connection, this.#options.id).catch(() => undefined);
       await this.#subscriber?.quit().catch(() => undefined);
       this.#resolveStopped();
@@ -151,7 +165,7 @@ export class StepWorker {
   async #process(job: BullJob<StepJobData>): Promise<StepJobResult> {
     await this.#takeSlot();
     try {
-      return await this.#runAttempt(job.data);
+      return await this.#runAttempt(job.data, job.id);
     } catch (error) {
       return { ok: false, retryable: true, error: toErrorInfo(error) };
     } finally {
@@ -159,7 +173,7 @@ export class StepWorker {
     }
   }
 
-  async #runAttempt(data: StepJobData): Promise<StepJobResult> {
+  async #runAttempt(data: StepJobData, jobId: string | undefined): Promise<StepJobResult> {
     const storage = this.#instance.storage;
     const run = await storage.runs.getRun(data.runId);
     // Checked as the step becomes active: a step dequeued while its run is being cancelled never starts.
@@ -173,16 +187,24 @@ export class StepWorker {
         },
       };
     const writer = new BufferedEventWriter(storage.events, data.runId);
-    const handle = new StepProcessHandle({
-      entry: stepProcessEntry(),
-      boot: { codeLocation: run.origin.codeLocation, cwd: process.cwd(), jobName: run.jobName },
-      execArgv: inheritedConditions(),
-      env: workerEnvironment(process.env, {}),
-      stdout: process.stdout,
-      stderr: process.stderr,
+    const takenAt = Date.now();
+    // Which worker ran which attempt, and how long it waited: for `run logs` and the bench.
+    writer.emit({
+      type: 'ENGINE_EVENT',
+      stepKey: data.stepKey,
+      level: 'debug',
+      message: `step '${data.stepKey}' (attempt ${data.attempt}) taken by queue worker ${this.#options.id} after ${takenAt - data.enqueuedAt} ms on queue ${data.queue}`,
+      data: {
+        queueWorker: this.#options.id,
+        queue: data.queue,
+        attempt: data.attempt,
+        enqueuedAt: data.enqueuedAt,
+        takenAt,
+      },
     });
+    const handle = this.#spares.take(run.origin.codeLocation, run.jobName);
     const key = `${data.runId}\u0000${data.stepKey}\u0000${data.attempt}`;
-    this.#active.set(key, { runId: data.runId, stepKey: data.stepKey, handle, stopping: false });
+    this.#active.set(key, { jobId, runId: data.runId, stepKey: data.stepKey, handle, stopping: false });
     try {
       const outcome = await handle.run(
         {
@@ -220,10 +242,14 @@ export class StepWorker {
   /** SIGTERM to each step process of the run, SIGKILL after the grace period. */
   #cancelRun(runId: string, why: string): void {
     this.#cancelledRuns.add(runId);
+    this.#stopSteps((step) => step.runId === runId, why);
+  }
+
+  #stopSteps(which: (step: ActiveStep) => boolean, why: string): void {
     for (const step of this.#active.values()) {
-      if (step.runId !== runId || step.stopping) continue;
+      if (!which(step) || step.stopping) continue;
       step.stopping = true;
-      process.stderr.write(`runyard queue worker: stopping step '${step.stepKey}' of run ${runId}: ${why}\n`);
+      process.stderr.write(`runyard queue worker: stopping step '${step.stepKey}' of run ${step.runId}: ${why}\n`);
       step.handle.cancel();
       const timer = setTimeout(() => step.handle.kill(), this.#config.terminateGraceSeconds * 1000);
       void step.handle.exited.then(() => clearTimeout(timer));
@@ -256,5 +282,75 @@ export class StepWorker {
       startedAt: this.#startedAt,
       heartbeatAt: Date.now(),
     }).catch(() => undefined);
+  }
+}
+
+/** How long a spare step process is kept without a step of its job to run. */
+const SPARE_IDLE_MS = 30_000;
+
+/**
+ * Step processes started ahead of need, for the job whose step this worker ran last, as the
+ * multiprocess executor keeps spares: loading Node, Runyard and the user's code is most of a short
+ * step's cost, and a fan-out sends many steps of one job. Each still runs exactly one step.
+ */
+class SpareStepProcesses {
+  readonly #max: number;
+  #key: string | undefined;
+  #idle: StepProcessHandle[] = [];
+  #idleTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** A process for one step of `jobName`: a spare when one is loaded for it, else a new one. */
+  take(codeLocation: string, jobName: string): StepProcessHandle {
+    const key = `${codeLocation}\u0000${jobName}`;
+    if (key !== this.#key) {
+      this.#drop();
+      this.#key = key;
+    }
+    const handle = this.#idle.shift() ?? this.#spawn(codeLocation, jobName);
+    this.#fill(codeLocation, jobName);
+    return handle;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#drop();
+  }
+
+  #fill(codeLocation: string, jobName: string): void {
+    if (this.#closed) return;
+    while (this.#idle.length < this.#max) {
+      const spare = this.#spawn(codeLocation, jobName);
+      this.#idle.push(spare);
+      // A spare that dies idle (killed from outside, a load error) is not handed out.
+      void spare.exited.then(() => {
+        this.#idle = this.#idle.filter((h) => h !== spare);
+      });
+    }
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => this.#drop(), SPARE_IDLE_MS);
+    this.#idleTimer.unref();
+  }
+
+  #drop(): void {
+    clearTimeout(this.#idleTimer);
+    for (const spare of this.#idle) spare.kill();
+    this.#idle = [];
+    this.#key = undefined;
+  }
+
+  #spawn(codeLocation: string, jobName: string): StepProcessHandle {
+    return new StepProcessHandle({
+      entry: stepProcessEntry(),
+      boot: { codeLocation, cwd: process.cwd(), jobName },
+      execArgv: inheritedConditions(),
+      env: workerEnvironment(process.env, {}),
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
   }
 }

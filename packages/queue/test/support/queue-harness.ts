@@ -38,7 +38,7 @@ export async function queueHarness(redisUrl: string, queue: Record<string, unkno
   await import('node:fs/promises').then((fs) => fs.mkdir(markers));
   const section = {
     connection: { url: { env: 'TEST_REDIS_URL' } },
-    lockDurationMs: 1500,
+    lockDurationMs: 10_000,
     reconcileIntervalSeconds: 1,
     workerHeartbeatSeconds: 1,
     terminateGraceSeconds: 2,
