@@ -100,6 +100,18 @@ describeWithRedis('queue limits and priority', (redis) => {
         ? true
         : undefined,
     );
+    // `run show` says why the step waits.
+    const show = spawnSync(
+      process.execPath,
+      [CLI, '--home', h.home, 'run', 'show', runs[0]?.runId as string, '--json'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const shown = JSON.parse(show.stdout) as { steps: { stepKey: string; waitingReason?: string }[] };
+    expect(shown.steps.find((s) => s.stepKey === 'ordered')?.waitingReason).toBe(
+      'waiting for a worker: no running worker takes queue ordered',
+    );
     const worker = h.startWorker(['--queues', 'ordered', '--concurrency', '1']);
     for (const run of runs)
       expect((await h.waitForStatus(run.runId, ['SUCCESS', 'FAILURE'], 120_000)).status).toBe('SUCCESS');
