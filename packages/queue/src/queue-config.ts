@@ -44,8 +44,11 @@ export const queueConfigSchema = z.strictObject({
   reconcileIntervalSeconds: z.number().positive().default(3),
   /** How often a worker refreshes its registration; one silent for 3 times this is not listed. */
   workerHeartbeatSeconds: z.number().positive().default(5),
-  /** How long a step process has, after SIGTERM, before its process group is SIGKILLed. */
-  terminateGraceSeconds: z.number().nonnegative().default(10),
+  /**
+   * How long a cancelled step process has, after SIGTERM, before it is SIGKILLed. Under the run
+   * worker's own 8 s wait after its SIGTERM, so a stopped step still reports back.
+   */
+  terminateGraceSeconds: z.number().nonnegative().default(5),
   /**
    * The IO manager's storage is reachable from every worker (a FileSystemIOManager on a network
    * share, or every worker on this machine). Without it, a local IO manager is refused at launch.
