@@ -35,6 +35,8 @@ export interface S3Api {
 }
 
 export class S3IOManager implements IOManager {
+  /** Any machine with the credentials reaches the bucket: steps on other queue workers may use it. */
+  readonly locality = 'shared' as const;
   /** Checked by the instance when runyard.yaml names this class (`ioManager: { class: S3IOManager }`). */
   static readonly configSchema = s3IOManagerConfigSchema;
 

@@ -12,6 +12,7 @@
  *   console.log(result.status, result.outputFor('greet'));
  */
 
+export type { PluginCommandContext } from './cli/commands/queue.js';
 export {
   type CodeLocation,
   type LoadCodeLocationOptions,
@@ -82,7 +83,7 @@ export { itemKeysOf, stepKeyOf, stepNodeOf } from './definitions/step-key.js';
 export type { ThreadResourceLimits } from './definitions/thread-resource-limits.js';
 export { type ExecuteJobOptions, type ExecuteJobResult, executeJob } from './engine/execute-job.js';
 export type { ExecutionOutcome, Executor, ExecutorContext } from './engine/executor.js';
-export { loadExecutor } from './engine/executor-factory.js';
+export { type ExecutorFactory, loadExecutor, registerExecutor } from './engine/executor-factory.js';
 export {
   FileSystemIOManager,
   OUTPUTS_DIR,
@@ -120,6 +121,7 @@ export {
   loadInstanceConfig,
   parseInstanceConfig,
 } from './instance/instance-config.js';
+export type { PluginConfigSections, PluginSection } from './instance/plugin-sections.js';
 export type {
   LauncherAllow,
   LauncherVariable,

@@ -197,6 +197,16 @@ export function buildProgram(): Command {
     .option('--resume', 'take over a STARTED run whose worker died; succeeded steps are not run again')
     .action(action(program, () => import('./commands/worker-execute-run.js')));
 
+  // The subcommands are @runyard/queue's; that package is imported only when this command runs.
+  program
+    .command('queue')
+    .description('queues and worker pools (@runyard/queue): worker, limit, status; `runyard queue --help` for more')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]', 'a queue subcommand and its options')
+    .action(action(program, () => import('./commands/queue.js')));
+
   const instance = program.command('instance').description('the instance: storage and components');
   instance
     .command('info')

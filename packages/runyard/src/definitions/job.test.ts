@@ -102,7 +102,7 @@ describe('job()', () => {
     // @ts-expect-error neither graph nor steps
     expect(() => job({ name: 'j' })).toThrow("job 'j': give either 'graph' (a function) or 'steps'");
     expect(() => job({ name: 'j', graph: () => source(), executor: { type: 'gpu' as never } })).toThrow(
-      "job 'j': executor.type must be 'in_process', 'threads' or 'multiprocess'",
+      "job 'j': executor.type must be one of 'in_process', 'threads', 'multiprocess', 'queue'",
     );
   });
 

@@ -5,16 +5,18 @@ import { buildJobGraph, type JobGraph } from './job-graph.js';
 import { checkKnownKeys, EXECUTOR_CONFIG_KEYS, JOB_SPEC_KEYS } from './known-keys.js';
 import type { MapScope } from './map-scope.js';
 import { validateName } from './op.js';
+import { PLUGIN_EXECUTORS, type PluginExecutorType } from './plugin-executors.js';
 import { type ThreadResourceLimits, validateThreadResourceLimits } from './thread-resource-limits.js';
 
 /** Where a run worker runs the job's steps. */
 export interface ExecutorConfig {
   /**
    * `in_process` (default): steps as async functions in the run worker; `threads`: a pool of
-   * worker threads that each load the job once; `multiprocess`: a child process per step.
-   * docs/executors.md says which to choose.
+   * worker threads that each load the job once; `multiprocess`: a child process per step; a
+   * plug-in's type (`queue`: steps on worker pools, from @runyard/queue), whose package the run
+   * worker imports when a job names it. docs/executors.md says which to choose.
    */
-  readonly type: 'in_process' | 'threads' | 'multiprocess';
+  readonly type: 'in_process' | 'threads' | 'multiprocess' | PluginExecutorType;
   /** How many steps may run at once. Default: 8 in process, the number of CPUs for threads and multiprocess. */
   readonly maxConcurrent?: number;
   /** `threads` only: each step thread's heap and stack limits. */
@@ -138,9 +140,10 @@ function validateExecutor(jobName: string, executor: ExecutorConfig): ExecutorCo
   if (!executor || typeof executor !== 'object')
     throw new DefinitionError(`job '${jobName}': executor must be an object such as { type: 'multiprocess' }`);
   checkKnownKeys(executor, EXECUTOR_CONFIG_KEYS, `job '${jobName}': executor`);
-  if (executor.type !== 'in_process' && executor.type !== 'threads' && executor.type !== 'multiprocess')
+  const types = ['in_process', 'threads', 'multiprocess', ...Object.keys(PLUGIN_EXECUTORS)];
+  if (!types.includes(executor.type))
     throw new DefinitionError(
-      `job '${jobName}': executor.type must be 'in_process', 'threads' or 'multiprocess', got ${JSON.stringify(executor.type)}`,
+      `job '${jobName}': executor.type must be one of ${types.map((t) => `'${t}'`).join(', ')}, got ${JSON.stringify(executor.type)}`,
     );
   if (executor.resourceLimits !== undefined) {
     if (executor.type !== 'threads')

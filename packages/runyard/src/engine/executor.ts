@@ -1,4 +1,6 @@
 import type { JobDefinition } from '../definitions/job.js';
+import type { InstanceConfig } from '../instance/instance-config-types.js';
+import type { Storage } from '../storage/storage.js';
 import type { EmitFn } from './event-writer.js';
 import type { IOManager } from './io-manager.js';
 
@@ -39,6 +41,13 @@ export interface ExecutorContext {
    * Steps of other nodes are outside the run's plan: not run, not reported as skipped.
    */
   readonly selectedSteps?: ReadonlySet<string>;
+  /**
+   * The run's storage, for executors whose steps record their events from elsewhere (queue
+   * workers) and are followed by reading it back. Absent when a caller runs an executor directly.
+   */
+  readonly storage?: Storage;
+  /** The instance's config, for executors configured by a section of it (`queue:`). */
+  readonly instanceConfig?: InstanceConfig;
 }
 
 export type ExecutionStatus = 'SUCCESS' | 'FAILURE' | 'CANCELED';

@@ -48,6 +48,8 @@ export class OutputNotSerializableError extends RunyardError {
  */
 export class FileSystemIOManager implements IOManager {
   readonly baseDir: string;
+  /** A directory on this machine, unless it is a share every worker mounts (the queue executor asks). */
+  readonly locality = 'machine' as const;
 
   constructor(baseDir: string) {
     if (typeof baseDir !== 'string' || baseDir === '')

@@ -17,6 +17,12 @@ export interface IOManager {
    * Without it, outputs cannot leave this process.
    */
   toChildConfig?(): IOManagerChildConfig;
+  /**
+   * Where the outputs are reachable from: `machine` (this machine's disk only), `shared` (any
+   * machine with the credentials, e.g. S3). Executors whose steps may run on other machines (the
+   * queue executor) refuse a `machine` one at launch. Absent: not declared, taken as shared.
+   */
+  readonly locality?: 'machine' | 'shared';
 }
 
 /**

@@ -1,7 +1,9 @@
+import path from 'node:path';
 import type { JobDefinition } from '../definitions/job.js';
 import { RunNotFoundError } from '../errors.js';
 import { type ErrorInfo, formatErrorChain, toErrorInfo } from '../events/error-info.js';
 import type { RunEvent } from '../events/run-event.js';
+import type { InstanceConfig } from '../instance/instance-config-types.js';
 import type { RunRecord } from '../runs/run-record.js';
 import type { RunStatus } from '../runs/run-status.js';
 import type { RunStatusEvent, TransitionResult } from '../storage/run-storage.js';
@@ -38,6 +40,8 @@ export interface ExecuteRunArgs {
   readonly selectedSteps?: ReadonlySet<string>;
   /** Where the job was loaded from; needed by executors that run steps in other processes. */
   readonly codeLocation?: string;
+  /** The instance's config, for executors that read their own section of it (`queue:`). */
+  readonly instanceConfig?: InstanceConfig;
   /** Overrides the executor the job asks for. */
   readonly executor?: Executor;
   /**
@@ -119,7 +123,8 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
   try {
     job = typeof args.job === 'function' ? await args.job() : args.job;
     const { stepConfigs } = validateRunConfig(job, args.run.runConfig);
-    const executor = args.executor ?? (await loadExecutor(job.executor));
+    // Executors other than in-process (and a plug-in's, such as `queue`) load only for jobs that use them.
+    const executor = args.executor ?? (await loadExecutor(job.executor, codeLocationDir(args.codeLocation)));
     outcome = await executor.execute({
       runId,
       job,
@@ -132,6 +137,8 @@ export async function executeRun(args: ExecuteRunArgs): Promise<RunExecutionResu
       io: args.io,
       completedSteps: args.completedSteps,
       selectedSteps: args.selectedSteps,
+      storage,
+      instanceConfig: args.instanceConfig,
     });
     await writer.flush();
   } catch (error) {
@@ -204,3 +211,10 @@ async function startedByUs(storage: Storage, runId: string, run: RunRecord | und
 }
 
 type TransitionFn = (event: Omit<RunStatusEvent, 'runId'>, from?: readonly RunStatus[]) => Promise<TransitionResult>;
+
+/** Where a plug-in executor's package is looked for besides Runyard's own resolution. */
+function codeLocationDir(codeLocation: string | undefined): string {
+  if (codeLocation && (path.isAbsolute(codeLocation) || codeLocation.startsWith('.')))
+    return path.dirname(path.resolve(codeLocation));
+  return process.cwd();
+}

@@ -23,6 +23,11 @@ export interface StepStats {
   readonly endTime?: number;
   /** Why a step that was running when its run ended was ended with it. */
   readonly endReason?: string;
+  /**
+   * Why a step that has not started yet is waiting, when its executor says (the queue executor:
+   * "waiting for a free slot on queue warehouse (4/4 in use)"). Cleared when it starts.
+   */
+  readonly waitingReason?: string;
 }
 
 /**
@@ -43,6 +48,9 @@ export const EXECUTION_PLAN_DATA_KEY = 'executionPlan';
  * into the plan's steps (mapped steps, `load[a.csv]`; see definitions/step-key.ts).
  */
 export const MAPPED_FROM_DATA_KEY = 'mappedFrom';
+
+/** The ENGINE_EVENT data key under which an executor records why a step is still waiting. */
+export const WAITING_REASON_DATA_KEY = 'waitingReason';
 
 /** The event types `stepStatsFromEvents` reads: ask storage for these only. */
 export const STEP_STATS_EVENT_TYPES = [
@@ -84,6 +92,11 @@ export function stepStatsFromEvents(events: readonly RunEvent[]): StepStats[] {
       case 'ENGINE_EVENT': {
         const plan = event.data?.[EXECUTION_PLAN_DATA_KEY];
         if (Array.isArray(plan)) for (const step of plan) if (typeof step === 'string') ensure(step);
+        const waiting = event.data?.[WAITING_REASON_DATA_KEY];
+        if (key && typeof waiting === 'string') {
+          const st = ensure(key);
+          if (st.status === 'NOT_STARTED' || st.status === 'UP_FOR_RETRY') st.waitingReason = waiting;
+        }
         break;
       }
       case 'RUN_SUCCESS':
@@ -100,6 +113,7 @@ export function stepStatsFromEvents(events: readonly RunEvent[]): StepStats[] {
         if (!key) break;
         const st = ensure(key);
         st.status = 'RUNNING';
+        st.waitingReason = undefined;
         st.attempts += 1;
         st.startTime ??= event.timestamp;
         st.endTime = undefined;

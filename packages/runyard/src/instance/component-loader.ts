@@ -247,7 +247,7 @@ async function loadSchema(target: Target): Promise<ConfigSchema | undefined> {
  * else is a package. A package is imported as Runyard itself would import it, and when that fails
  * (Runyard installed globally, the plug-in in the project) it is looked up from the config's directory.
  */
-async function importComponentModule(specifier: string, baseDir: string): Promise<Record<string, unknown>> {
+export async function importComponentModule(specifier: string, baseDir: string): Promise<Record<string, unknown>> {
   if (isPathLike(specifier)) {
     const url = specifier.startsWith('file:') ? specifier : pathToFileURL(path.resolve(baseDir, specifier)).href;
     return import(url);

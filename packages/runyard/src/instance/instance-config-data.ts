@@ -1,6 +1,7 @@
 import { cloneData, deepFreeze, isPlainObject } from './config-values.js';
 import { COMPONENT_KEYS, DEFAULT_INSTANCE_CONFIG } from './instance-config-defaults.js';
 import type { InstanceConfig } from './instance-config-types.js';
+import { PLUGIN_SECTION_KEYS } from './plugin-sections.js';
 import { launcherComponent, looksLikeRunLaunchers, type RunLaunchersConfig } from './run-launchers-config.js';
 
 /**
@@ -28,6 +29,14 @@ export function instanceConfigData(config: InstanceConfig): Record<string, unkno
  */
 export function trustedInstanceConfig(data: unknown, file: string | undefined): InstanceConfig | undefined {
   if (!isPlainObject(data)) return undefined;
+  // Plug-in sections were checked by their packages in the writing process; each is a mapping.
+  const present = PLUGIN_SECTION_KEYS.filter((key) => data[key] !== undefined);
+  if (present.length) {
+    if (!present.every((key) => isPlainObject(data[key]))) return undefined;
+    const core = Object.fromEntries(Object.entries(data).filter(([key]) => !present.includes(key as never)));
+    const trusted = trustedInstanceConfig(core, file);
+    return trusted && deepFreeze({ ...trusted, ...Object.fromEntries(present.map((key) => [key, data[key]])) });
+  }
   const named = data.runLaunchers;
   if (named !== undefined) {
     const { runLaunchers: _named, ...single } = data;

@@ -7,6 +7,7 @@ import {
   DEFAULT_RUN_RETRIES,
   DEFAULT_RUN_WORKER,
 } from './instance-config-defaults.js';
+import { PLUGIN_SECTION_KEYS } from './plugin-sections.js';
 import { buildRunLaunchersSchema } from './run-launchers-config.js';
 
 /**
@@ -70,6 +71,11 @@ export function buildInstanceConfigSchema(z: typeof Zod) {
     })
     .prefault({});
 
+  // Plug-in sections (plugin-sections.ts): any mapping here, checked by the plug-in's package.
+  const pluginSections = Object.fromEntries(
+    PLUGIN_SECTION_KEYS.map((key) => [key, z.record(z.string(), z.unknown()).optional()]),
+  ) as Record<(typeof PLUGIN_SECTION_KEYS)[number], Zod.ZodOptional<Zod.ZodRecord<Zod.ZodString, Zod.ZodUnknown>>>;
+
   return z.strictObject({
     storage: component(DEFAULT_COMPONENTS.storage),
     runCoordinator: component(DEFAULT_COMPONENTS.runCoordinator),
@@ -82,6 +88,7 @@ export function buildInstanceConfigSchema(z: typeof Zod) {
     runWorker,
     daemon,
     runRetries,
+    ...pluginSections,
   });
 }
 

@@ -1,4 +1,5 @@
 import type { ComponentConfig } from './component-config.js';
+import type { PluginSection } from './plugin-sections.js';
 import type { RunLaunchersConfig } from './run-launchers-config.js';
 
 // Types only, apart from the validator and the loader, so that every module can name them without
@@ -46,6 +47,8 @@ export interface InstanceConfig {
   readonly runWorker: RunWorkerSettings;
   readonly daemon: DaemonSettings;
   readonly runRetries: RunRetriesSettings;
+  /** `@runyard/queue`'s settings, as written (env references unresolved); that package checks and reads them. */
+  readonly queue?: PluginSection;
   /** Absolute path of the file it was read from; custom `module` paths are relative to its directory. */
   readonly file?: string;
 }

@@ -6,6 +6,7 @@ import { checkEnvRefs, isEnvRef } from './env-ref.js';
 import { COMPONENT_KEYS } from './instance-config-defaults.js';
 import { buildInstanceConfigSchema, type InstanceConfigSchema } from './instance-config-schema.js';
 import type { InstanceConfig } from './instance-config-types.js';
+import { pluginSectionEnvIssues, pluginSectionIssues } from './plugin-sections.js';
 import {
   launcherComponent,
   launcherLimitIssues,
@@ -22,6 +23,9 @@ import {
 /**
  * Validates config given as data (parsed YAML, or an object built in code) and reports every
  * problem at once, each with its key path. `file` is only used in messages and to resolve modules.
+ * A plug-in's section (`queue:`) is accepted as any mapping here, since a synchronous function
+ * cannot import its package: parseInstanceConfigAsync checks it, and the package checks it again
+ * when it reads it.
  */
 export function parseInstanceConfig(input: unknown, options: { file?: string } = {}): InstanceConfig {
   return validate(input, options, requiredSchema());
@@ -36,7 +40,10 @@ export async function parseInstanceConfigAsync(
   options: { file?: string } = {},
 ): Promise<InstanceConfig> {
   importedSchema ??= import('zod').then(({ z }) => buildInstanceConfigSchema(z));
-  return validate(input, options, await importedSchema);
+  const schema = await importedSchema;
+  // Plug-in sections are checked by their packages, imported only when a section is present.
+  const sectionIssues = isPlainObject(input) ? await pluginSectionIssues(input, options.file) : [];
+  return validate(input, options, schema, sectionIssues);
 }
 
 let importedSchema: Promise<InstanceConfigSchema> | undefined;
@@ -52,7 +59,12 @@ function requiredSchema(): InstanceConfigSchema {
   return requiredSchemaValue;
 }
 
-function validate(input: unknown, options: { file?: string }, schema: InstanceConfigSchema): InstanceConfig {
+function validate(
+  input: unknown,
+  options: { file?: string },
+  schema: InstanceConfigSchema,
+  sectionIssues: readonly ConfigIssue[] = [],
+): InstanceConfig {
   const fail = (issues: readonly ConfigIssue[]) =>
     new InvalidConfigError('instance config', issues, { file: options.file });
   if (input !== undefined && input !== null && !isPlainObject(input)) {
@@ -65,6 +77,8 @@ function validate(input: unknown, options: { file?: string }, schema: InstanceCo
   const envIssues = [
     ...COMPONENT_KEYS.flatMap((key) => envRefIssues(key, normalized[key])),
     ...runLaunchersInputIssues(normalized),
+    ...pluginSectionEnvIssues(normalized),
+    ...sectionIssues,
   ];
   if (!parsed.ok) throw fail([...parsed.issues, ...envIssues]);
 

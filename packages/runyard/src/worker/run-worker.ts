@@ -142,6 +142,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<RunWorkerRes
       completedSteps,
       selectedSteps,
       io,
+      instanceConfig: instance.config,
       signal: controller.signal,
       onEvent: options.onEvent,
       events: {

@@ -68,7 +68,7 @@ export default async function runShow(args: string[], opts: Record<string, unkno
 function stepRow(label: string, s: StepStats): string[] {
   return [
     label,
-    paint(s.status, colorOf(s.status)),
+    `${paint(s.status, colorOf(s.status))}${s.waitingReason ? ` (${s.waitingReason})` : ''}`,
     String(s.attempts),
     formatDuration(s.startTime !== undefined && s.endTime !== undefined ? s.endTime - s.startTime : undefined),
   ];

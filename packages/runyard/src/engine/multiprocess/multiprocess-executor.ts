@@ -276,7 +276,7 @@ export function stepProcessEntry(): string {
  * `--conditions` change which file a package import resolves to, so step processes get the run
  * worker's, and load the same code; no other flag is passed on (test runners' loaders, inspectors).
  */
-function inheritedConditions(): string[] {
+export function inheritedConditions(): string[] {
   const flags: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
