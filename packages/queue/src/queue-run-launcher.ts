@@ -19,7 +19,7 @@ import {
 import type { BullJob, BullJobState, BullQueue } from './queue-client.js';
 import { type QueueConfig, queueConfigOf } from './queue-config.js';
 import { QueueConnection } from './queue-connection.js';
-import { bullQueueName, runJobId } from './queue-names.js';
+import { runJobId } from './queue-names.js';
 import {
   type QueueRunLauncherConfig,
   queueRunLauncherConfigSchema,
@@ -180,8 +180,9 @@ export class QueueRunLauncher extends BaseRunLauncher {
       if (!job) return { stopped: false, escalated: false, detail: `${label} no longer exists` };
       const state = await job.getState();
       if (state === 'completed' || state === 'failed') {
+        // Stopped by this call's message, or had ended (by itself, or by an earlier terminate).
         const result = job.returnvalue;
-        if (result?.terminated) return { stopped: true, ...result.terminated };
+        if (result?.terminated && published > 0) return { stopped: true, ...result.terminated };
         return { stopped: false, escalated: false, detail: ended(label, job) };
       }
       if (state !== 'active') {
@@ -234,15 +235,16 @@ export class QueueRunLauncher extends BaseRunLauncher {
       }
       case 'failed': {
         const reason = where.failedReason ?? 'no reason given';
-        // BullMQ fails a job whose lock expired ("stalled"): its pool worker was lost.
-        const lost = /stalled/i.test(reason);
+        // BullMQ fails a job whose lock expired ("stalled"), and a pool worker that dies holding a
+        // run leaves its holder record behind: either way its pool worker was lost.
+        const lost = /stalled/i.test(reason) || (where.holder !== undefined && !(await this.#poolAlive(where.holder)));
         return {
           status: 'FAILED',
           failureClass: 'infra',
           retryable: lost,
           reason: lost
-            ? `the pool worker holding ${label} was lost (its lock expired); its run worker was killed with it`
-            : `${label} failed in its pool worker: ${reason}`,
+            ? `${label}: ${holderName(where.holder)} was lost (its lock on the job expired); its run worker was killed with it`
+            : `${label} failed in ${holderName(where.holder)}: ${reason}`,
         };
       }
       case 'active': {
@@ -304,11 +306,13 @@ export class QueueRunLauncher extends BaseRunLauncher {
       runJobKey(ref.bullQueue, ref.externalId),
     );
     const holder = holderJson ? (JSON.parse(holderJson) as RunHolder) : undefined;
-    const live = await listWorkers(connection);
-    if (holder && live.some((w) => w.id === holder.pool)) return undefined;
-    return holder
-      ? `pool worker ${holder.pool} (${holder.host}, pid ${holder.pid}) is gone: no heartbeat, and its lock on the job expired`
-      : 'the pool worker that took it is gone: its lock on the job expired';
+    if (holder && (await this.#poolAlive(holder))) return undefined;
+    return `${holderName(holder)} is gone: no heartbeat, and its lock on the job expired`;
+  }
+
+  async #poolAlive(holder: RunHolder): Promise<boolean> {
+    const live = await listWorkers(await this.#open());
+    return live.some((w) => w.id === holder.pool);
   }
 
   #queueOf(connection: QueueConnection, ref: QueueWorkerRef): BullQueue<RunJobData, RunJobResult> {
@@ -345,9 +349,16 @@ function queueSettings(config: ResolvedQueueRunLauncherConfig, instance: Instanc
   return queueConfigOf({ ...(instance ?? {}), queue: { ...section, connection: config.connection } } as InstanceConfig);
 }
 
+function holderName(holder: RunHolder | undefined): string {
+  return holder
+    ? `pool worker ${holder.pool} (${holder.host}, run worker pid ${holder.pid})`
+    : 'the pool worker that took it';
+}
+
 function ended(label: string, job: BullJob<RunJobData, RunJobResult>): string {
   const result = job.returnvalue;
   if (result?.notStarted) return `${label}: ${result.notStarted}`;
+  if (result?.terminated) return `${label} had already been stopped: ${result.terminated.detail}`;
   if (result) return `${label} had already ended: ${describeExit(result)}`;
   return `${label} had already ended: ${job.failedReason ?? 'no result'}`;
 }

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Instance, PluginCommandContext } from 'runyard';
 import { workerEnvironment } from 'runyard';
+import { waitForGroupGone } from '../process-group.js';
 import type { BullJob, BullWorker, RedisClient } from '../queue-client.js';
 import { type QueueConfig, queueConfigOf } from '../queue-config.js';
 import { QueueConnection } from '../queue-connection.js';
@@ -40,6 +41,7 @@ const SUPERVISOR = [
 ].join('\n');
 
 const STDERR_TAIL_LINES = 20;
+const GROUP_GONE_WAIT_MS = 5_000;
 
 interface ActiveRun {
   readonly runId: string;
@@ -228,8 +230,11 @@ export class RunPoolWorker {
     }
     const { code, signal } = await exited;
     if (active.terminate?.timer) clearTimeout(active.terminate.timer);
-    // Whatever the run worker left in its group (a step process it did not reap) goes with it.
+    // Whatever the run worker left in its group (a step process it did not reap) goes with it, and
+    // the job ends only once the group is gone: a completed run job has nothing left running.
     signalGroup(pgid, 'SIGKILL');
+    if (!(await waitForGroupGone(pgid, GROUP_GONE_WAIT_MS)))
+      process.stderr.write(`runyard queue worker: process group ${pgid} still has members after SIGKILL\n`);
     await this.#connection.redis.hdel(this.#connection.keys.runHolders, key).catch(() => 0);
     const exit = exitOf(code, signal);
     const tail = tailOf(logs.stderr, STDERR_TAIL_LINES);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Instance, type RunRecord } from 'runyard';
+import { groupHasLiveMembers } from '../../src/process-group.js';
 import type { QueueRunLauncher } from '../../src/queue-run-launcher.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -107,13 +108,9 @@ export async function runPoolHome(
   };
 }
 
+/** Whether a process of the group still runs (zombies waiting to be reaped do not count). */
 export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false;
-  }
-  return true;
+  return groupHasLiveMembers(pgid);
 }
 
 /** Polls until `check` gives a value. */
