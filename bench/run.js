@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, measured side by side in one run, printed as a table.
-// `npm run bench -- core` (or ui, launch, warm, daemon, postgres, docker, k8s, aws) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
+// `npm run bench -- core` (or ui, launch, warm, daemon, postgres, docker, k8s, aws, queue-runs) runs one group; RUNYARD_BENCH_QUEUE_RUNS sizes the queue drain.
 // The postgres, docker, k8s and aws groups start their own PostgreSQL server, Docker engine and moto (as root).
 import { awsBenchmarks } from './aws.js';
 import { coreBenchmarks } from './core.js';
@@ -9,6 +9,7 @@ import { k8sBenchmarks } from './k8s.js';
 import { launchBenchmarks } from './launch.js';
 import { report } from './lib/measure.js';
 import { postgresBenchmarks } from './postgres.js';
+import { queueRunsBenchmarks } from './queue-runs.js';
 import { uiBenchmarks } from './ui.js';
 import { warmBenchmarks } from './warm.js';
 
@@ -22,6 +23,7 @@ const groups = {
   k8s: k8sBenchmarks,
   postgres: postgresBenchmarks,
   aws: awsBenchmarks,
+  'queue-runs': queueRunsBenchmarks,
 };
 const wanted = process.argv.slice(2).filter((a) => a in groups);
 const rows = [['benchmark', 'figure', 'compared with']];
