@@ -18,7 +18,7 @@ describeWithRedis('QueueRunLauncher and `runyard queue worker --runs`', (redis) 
   let pools: PoolProcess[] = [];
 
   beforeAll(async () => {
-    home = await runPoolHome(redis().url, { launcherConfig: { queues: ['runs', 'gpu'] } });
+    home = await runPoolHome(redis().url, { launcherConfig: { queues: ['runs', 'gpu', 'batch'] } });
     location = await loadCodeLocation(JOBS);
     pools = [home.startPool(['--concurrency', '3']), home.startPool(['--concurrency', '3'])];
     await Promise.all(pools.map((p) => p.ready));
@@ -69,7 +69,7 @@ describeWithRedis('QueueRunLauncher and `runyard queue worker --runs`', (redis) 
   it('a run tag picks the run queue; an unknown queue is refused at submit and nothing is written', async () => {
     const before = (await home.instance.storage.runs.listRuns({})).length;
     await expect(submit('quick', {}, { 'runyard/run_queue': 'nope' })).rejects.toThrow(
-      /runyard\/run_queue: unknown run queue 'nope'.*queues are runs, gpu/,
+      /runyard\/run_queue: unknown run queue 'nope'.*queues are runs, gpu, batch/,
     );
     const cli = spawnSync(
       process.execPath,
@@ -130,6 +130,31 @@ describeWithRedis('QueueRunLauncher and `runyard queue worker --runs`', (redis) 
     expect(await exited).toBe(0);
     pools = [...pools.filter((p) => p !== pool), home.startPool(['--concurrency', '3'])];
     await Promise.all(pools.map((p) => p.ready));
+  });
+
+  it('SIGTERM to a pool hands back a run it took but had no free slot for', async () => {
+    const dir = scratch();
+    const pool = home.startPool(['--queues', 'gpu,batch', '--concurrency', '1']);
+    await pool.ready;
+    const held = await submit('gated', { first: { dir }, gated: { dir } }, { 'runyard/run_queue': 'gpu' });
+    await waitFor('the op to start', async () => existsSync(path.join(dir, 'started')) || undefined);
+    const waiting = await submit('quick', {}, { 'runyard/run_queue': 'batch' });
+    // Taken from the batch queue (active), but the pool's one slot is busy: no run worker yet.
+    await waitFor('the pool to take the second run', async () => {
+      const where = await locate(waiting);
+      return where?.state === 'active' && where.holder === undefined ? true : undefined;
+    });
+    const exited = pool.stop('SIGTERM');
+    await waitFor('the run to be handed back', async () =>
+      (await locate(waiting))?.state === 'waiting' ? true : undefined,
+    );
+    const batch = home.startPool(['--queues', 'batch']);
+    expect((await waitForEnd(waiting)).status).toBe('SUCCESS');
+    expect((await locate(waiting))?.result?.pool).toBe(batch.id);
+    writeFileSync(path.join(dir, 'release'), '');
+    expect((await waitForEnd(held)).status).toBe('SUCCESS');
+    expect(await exited).toBe(0);
+    expect(await batch.stop('SIGTERM')).toBe(0);
   });
 
   it('a pool worker SIGKILLed while holding a run: its run worker dies with it, health says why, monitoring resumes the run elsewhere', async () => {

@@ -43,6 +43,9 @@ const SUPERVISOR = [
 const STDERR_TAIL_LINES = 20;
 const GROUP_GONE_WAIT_MS = 5_000;
 
+/** The one call beyond queue-client.ts's BullJob that handing a job back needs. */
+type HandBackJob = BullJob<RunJobData> & { moveToWait(token?: string): Promise<number> };
+
 interface ActiveRun {
   readonly runId: string;
   child?: ChildProcess;
@@ -128,7 +131,7 @@ export class RunPoolWorker {
       const bullName = bullQueueName('runs', queue);
       const worker = new this.#connection.bull.Worker(
         bullName,
-        (job) => this.#process(bullName, job as BullJob<RunJobData>),
+        (job, token) => this.#process(bullName, job as HandBackJob, token),
         {
           connection: { url: this.#connection.url, maxRetriesPerRequest: null },
           prefix: this.#config.prefix,
@@ -158,6 +161,7 @@ export class RunPoolWorker {
   };
 
   #stopping: Promise<void> | undefined;
+  #draining = false;
 
   /** Takes no more runs and waits for the running run workers to finish; then unregisters. */
   stop(): Promise<void> {
@@ -165,6 +169,9 @@ export class RunPoolWorker {
       process.off('SIGTERM', this.#onSignal);
       process.off('SIGINT', this.#onSignal);
       process.stdout.write(`runyard queue worker ${this.#options.id}: stopping after ${this.#active.size} run(s)\n`);
+      // Jobs waiting for a slot go back to their queues (see #process).
+      this.#draining = true;
+      for (const wake of this.#slotWaiters.splice(0)) wake();
       await Promise.all(this.#workers.map((w) => w.close().catch(() => undefined)));
       for (const timer of this.#timers) clearInterval(timer);
       await unregisterWorker(this.#connection, this.#options.id).catch(() => undefined);
@@ -174,9 +181,18 @@ export class RunPoolWorker {
     return this.#stopping;
   }
 
-  /** One run job: one run worker, from its start to its exit. Slots are shared by every queue. */
-  async #process(bullName: string, job: BullJob<RunJobData>): Promise<RunJobResult> {
-    await this.#takeSlot();
+  /**
+   * One run job: one run worker, from its start to its exit. Slots are shared by every queue, so a
+   * job taken from one queue may wait here for a slot; if the pool stops meanwhile, the job goes
+   * back to its queue for another pool worker (BullMQ's WaitingError: not a failure, not a retry).
+   */
+  async #process(bullName: string, job: HandBackJob, token: string | undefined): Promise<RunJobResult> {
+    if (!(await this.#takeSlot())) {
+      await job.moveToWait(token);
+      const handedBack = new Error(`run job ${job.id} handed back: pool worker ${this.#options.id} is stopping`);
+      handedBack.name = 'WaitingError';
+      throw handedBack;
+    }
     const key = runJobKey(bullName, job.id as string);
     const active: ActiveRun = { runId: job.data.runId };
     this.#active.set(key, active);
@@ -294,9 +310,12 @@ export class RunPoolWorker {
     terminate.timer.unref?.();
   }
 
-  async #takeSlot(): Promise<void> {
-    while (this.#slots === 0) await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+  /** False when the pool stopped before a slot was free: the run was not started. */
+  async #takeSlot(): Promise<boolean> {
+    while (this.#slots === 0 && !this.#draining) await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+    if (this.#draining) return false;
     this.#slots--;
+    return true;
   }
 
   #releaseSlot(): void {
