@@ -25,6 +25,8 @@ export const queueRunLauncherConfigSchema = z
     connection: queueConfigSchema.shape.connection.optional(),
     /** Seconds a run worker has to stop after SIGTERM before its process group is SIGKILLed. */
     terminateGraceSeconds: z.number().nonnegative().default(10),
+    /** Seconds a launch or health check waits for Redis before it fails (a launch) or says UNKNOWN (health). */
+    redisTimeoutSeconds: z.number().positive().default(30),
     /** Seconds an ended run job (its exit code and stderr tail) is kept for health checks and debugInfo. */
     keepEndedJobsSeconds: z
       .number()

@@ -17,7 +17,7 @@ import {
   type WorkerRef,
 } from 'runyard';
 import type { BullJob, BullJobState, BullQueue } from './queue-client.js';
-import { type QueueConfig, queueConfigOf } from './queue-config.js';
+import { type QueueConfig, queueConfigOf, redactedUrl } from './queue-config.js';
 import { QueueConnection } from './queue-connection.js';
 import { runJobId } from './queue-names.js';
 import {
@@ -67,6 +67,8 @@ export class QueueRunLauncher extends BaseRunLauncher {
   readonly #queueConfig: QueueConfig;
   readonly #raw: { readonly module?: string; readonly class: string; readonly config?: Record<string, unknown> };
   #connection: Promise<QueueConnection> | undefined;
+  /** The Redis URL once connected, for messages (redacted). */
+  #url: string | undefined;
 
   constructor(config: QueueRunLauncherConfig = {}, ctx?: ComponentContext) {
     super();
@@ -130,14 +132,19 @@ export class QueueRunLauncher extends BaseRunLauncher {
     const queue = connection.queue<RunJobData, RunJobResult>('runs', name);
     const attempt = Number(ctx.worker.env[LAUNCH_ATTEMPT_ENV] ?? 0) || 0;
     let jobId = runJobId(ctx.run.runId, attempt, resumeAttempt);
-    // The same id for a retried add (BullMQ adds a job id once); a second launch of the same attempt
-    // (a duplicate launch) is a second worker, which refuses the run, so it gets a job of its own.
-    if (await queue.getJob(jobId)) jobId = `${jobId}.${randomBytes(3).toString('hex')}`;
+    // A second launch of the same attempt (a duplicate launch) is a second worker, which refuses
+    // the run, so it gets a job of its own.
+    if (await this.#redis('look up the run job', () => queue.getJob(jobId)))
+      jobId = `${jobId}.${randomBytes(3).toString('hex')}`;
     const keep = { age: this.#config.keepEndedJobsSeconds };
-    await queue.add(
-      'run',
-      { runId: ctx.run.runId, args: ctx.worker.args, env: ctx.worker.env },
-      { jobId, attempts: 1, removeOnComplete: keep, removeOnFail: keep },
+    // The add itself is idempotent: ioredis sends it again after a reconnect, and BullMQ adds a
+    // job id once.
+    await this.#redis('enqueue the run job', () =>
+      queue.add(
+        'run',
+        { runId: ctx.run.runId, args: ctx.worker.args, env: ctx.worker.env },
+        { jobId, attempts: 1, removeOnComplete: keep, removeOnFail: keep },
+      ),
     );
     const ref: QueueWorkerRef = { launcher: 'QueueRunLauncher', externalId: jobId, queue: name, bullQueue: queue.name };
     await ctx.recordWorker(ref);
@@ -212,6 +219,15 @@ export class QueueRunLauncher extends BaseRunLauncher {
    * worker's exit status.
    */
   override async checkRunWorkerHealth(run: RunRecord): Promise<WorkerHealth> {
+    try {
+      return await this.#redis('check the run job', () => this.#health(run));
+    } catch (error) {
+      if (!(error instanceof RedisTimeoutError)) throw error;
+      return { status: 'UNKNOWN', transient: true, reason: error.message };
+    }
+  }
+
+  async #health(run: RunRecord): Promise<WorkerHealth> {
     const where = await this.locate(run);
     if (!where) return { status: 'NOT_FOUND', reason: 'no run job was recorded for the run' };
     const label = `run job ${where.ref.externalId} on queue ${where.ref.bullQueue}`;
@@ -319,13 +335,43 @@ export class QueueRunLauncher extends BaseRunLauncher {
     return connection.queue<RunJobData, RunJobResult>('runs', ref.queue);
   }
 
-  #open(): Promise<QueueConnection> {
-    this.#connection ??= QueueConnection.open(this.#queueConfig).catch((error: unknown) => {
-      this.#connection = undefined;
-      throw error;
+  /**
+   * Redis calls wait across a Redis restart (the connection retries for ever), which a launch or a
+   * health check must not do: after `redisTimeoutSeconds` they fail, naming Redis.
+   */
+  async #redis<T>(what: string, call: () => Promise<T>): Promise<T> {
+    const ms = this.#config.redisTimeoutSeconds * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const url = this.#url ? redactedUrl(this.#url) : 'Redis';
+        reject(new RedisTimeoutError(`could not ${what}: no answer from ${url} within ${formatMs(ms)}`));
+      }, ms);
     });
+    try {
+      return await Promise.race([call(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #open(): Promise<QueueConnection> {
+    this.#connection ??= QueueConnection.open(this.#queueConfig).then(
+      (connection) => {
+        this.#url = connection.url;
+        return connection;
+      },
+      (error: unknown) => {
+        this.#connection = undefined;
+        throw error;
+      },
+    );
     return this.#connection;
   }
+}
+
+class RedisTimeoutError extends RunyardError {
+  override readonly name = 'RedisTimeoutError';
 }
 
 interface LockReader {

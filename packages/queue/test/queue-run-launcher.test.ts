@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,16 @@ import { type CodeLocation, loadCodeLocation, MonitoringDaemon, type RunRecord, 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithRedis } from './redis-server.js';
 import { CLI, groupAlive, type PoolProcess, type RunPoolHome, runPoolHome, waitFor } from './support/run-pool.js';
+
+/** A port nothing listens on. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 const JOBS = fileURLToPath(new URL('./fixtures/run-pool-jobs.ts', import.meta.url));
 const ENDED: readonly RunStatus[] = ['SUCCESS', 'FAILURE', 'CANCELED'];
@@ -189,6 +200,35 @@ describeWithRedis('QueueRunLauncher and `runyard queue worker --runs`', (redis) 
     const resumedOn = (await locate(run))?.result?.pool;
     expect(resumedOn).toBeDefined();
     expect(resumedOn).not.toBe(holder.pool);
+  });
+
+  it('Redis unreachable: a health check says UNKNOWN (transient) naming Redis, and a launch fails', async () => {
+    const { QueueRunLauncher } = await import('../src/queue-run-launcher.js');
+    const closed = `redis://127.0.0.1:${await closedPort()}`;
+    const launcher = new QueueRunLauncher({ connection: { url: closed }, redisTimeoutSeconds: 0.5 });
+    try {
+      const run = {
+        ...(await submit('quick')),
+        worker: { launcher: 'QueueRunLauncher', externalId: 'x.0', queue: 'runs', bullQueue: 'runs.runs' },
+      };
+      const health = await launcher.checkRunWorkerHealth(run);
+      expect(health).toMatchObject({ status: 'UNKNOWN', transient: true });
+      expect(health.reason).toContain(`no answer from ${closed}`);
+      const recorded: unknown[] = [];
+      await expect(
+        launcher.launchRun({
+          run,
+          worker: { args: ['worker', 'execute-run', run.runId], env: {}, localCommand: [] },
+          home: home.home,
+          computeLogs: await home.instance.computeLogs(),
+          recordWorker: async (ref) => void recorded.push(ref),
+        }),
+      ).rejects.toThrow(`could not look up the run job: no answer from ${closed}`);
+      expect(recorded).toEqual([]);
+      await waitForEnd(run);
+    } finally {
+      await launcher.dispose();
+    }
   });
 
   it('bad flags or config: exit 2 naming the flag or key, no stack trace', async () => {
