@@ -205,8 +205,7 @@ export class QueueRunLauncher extends BaseRunLauncher {
         published = Date.now();
       }
       const lost = await this.#lostHolder(connection, ref);
-      if (lost)
-        return { stopped: false, escalated: false, detail: `${label}: ${lost} (its run worker was killed with it)` };
+      if (lost) return { stopped: false, escalated: false, detail: `${label}: ${lost}` };
       if (Date.now() > deadline)
         throw new RunyardError(`${label} is still active ${formatMs(ctx.graceMs + KILL_WAIT_MS)} after the terminate`);
       await sleep(POLL_MS);
@@ -259,7 +258,7 @@ export class QueueRunLauncher extends BaseRunLauncher {
           failureClass: 'infra',
           retryable: lost,
           reason: lost
-            ? `${label}: ${holderName(where.holder)} was lost (its lock on the job expired); its run worker was killed with it`
+            ? `${label}: ${where.holder?.fenced ? fencedReason(where.holder) : `${holderName(where.holder)} was lost (its lock on the job expired); its run worker was killed with it`}`
             : `${label} failed in ${holderName(where.holder)}: ${reason}`,
         };
       }
@@ -272,7 +271,7 @@ export class QueueRunLauncher extends BaseRunLauncher {
             failureClass: 'infra',
             // A lost machine or pool process, as a preempted pod: the run may go on elsewhere.
             retryable: true,
-            reason: `${label}: ${lost}; its run worker was killed with it`,
+            reason: `${label}: ${lost}`,
           };
         const holder = where.holder;
         return holder
@@ -313,7 +312,11 @@ export class QueueRunLauncher extends BaseRunLauncher {
     if (connection) await (await connection.catch(() => undefined))?.close();
   }
 
-  /** Why the holder of an active job is taken for gone, or undefined while it may be alive. */
+  /**
+   * Why the holder of an active job is taken for gone, or undefined while it may be alive. The
+   * lock expires only when its pool worker stopped renewing it, and a pool worker that cannot
+   * renew kills its run worker first (cli/run-pool-worker.ts); a dead one's run worker dies with it.
+   */
   async #lostHolder(connection: QueueConnection, ref: QueueWorkerRef): Promise<string | undefined> {
     const lockKey = `${this.#queueConfig.prefix}:${ref.bullQueue}:${ref.externalId}:lock`;
     if ((await (connection.redis as unknown as LockReader).exists(lockKey)) === 1) return undefined;
@@ -322,8 +325,9 @@ export class QueueRunLauncher extends BaseRunLauncher {
       runJobKey(ref.bullQueue, ref.externalId),
     );
     const holder = holderJson ? (JSON.parse(holderJson) as RunHolder) : undefined;
+    if (holder?.fenced) return fencedReason(holder);
     if (holder && (await this.#poolAlive(holder))) return undefined;
-    return `${holderName(holder)} is gone: no heartbeat, and its lock on the job expired`;
+    return `${holderName(holder)} is gone: no heartbeat, and its lock on the job expired; its run worker was killed with it`;
   }
 
   async #poolAlive(holder: RunHolder): Promise<boolean> {
@@ -393,6 +397,10 @@ function queueSettings(config: ResolvedQueueRunLauncherConfig, instance: Instanc
   if (!config.connection) return queueConfigOf(instance as InstanceConfig);
   const section = (instance?.queue ?? {}) as Record<string, unknown>;
   return queueConfigOf({ ...(instance ?? {}), queue: { ...section, connection: config.connection } } as InstanceConfig);
+}
+
+function fencedReason(holder: RunHolder): string {
+  return `${holderName(holder)} killed its run worker: ${holder.fenced}`;
 }
 
 function holderName(holder: RunHolder | undefined): string {

@@ -32,6 +32,8 @@ export interface RunJobResult {
   readonly signal?: string;
   /** Set when a terminate reached the pool worker: whether it had to SIGKILL. */
   readonly terminated?: { readonly escalated: boolean; readonly detail: string };
+  /** Set when the pool worker killed the run worker because it no longer held the job. */
+  readonly fenced?: string;
   /** Set when the run worker was never started (terminated first). */
   readonly notStarted?: string;
   /** The last lines of the run worker's stderr, for debugInfo on machines without the file. */
@@ -45,6 +47,8 @@ export interface RunHolder {
   readonly pid: number;
   readonly pgid: number;
   readonly startedAt: number;
+  /** Set when the pool worker killed the run worker because it no longer held the job. */
+  readonly fenced?: string;
 }
 
 /** Published on the run-cancel channel; the pool worker holding `jobKey` stops its run worker. */

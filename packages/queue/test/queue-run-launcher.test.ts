@@ -202,6 +202,41 @@ describeWithRedis('QueueRunLauncher and `runyard queue worker --runs`', (redis) 
     expect(resumedOn).not.toBe(holder.pool);
   });
 
+  it('a pool worker frozen past its lock kills its run worker as it wakes, before the run is resumed elsewhere', async () => {
+    const dir = scratch();
+    const run = await submit('gated', { first: { dir }, gated: { dir, once: true } });
+    await waitFor('the op to start', async () => existsSync(path.join(dir, 'started')) || undefined);
+    const holder = await holderOf(run);
+    const pool = pools.find((p) => p.id === holder.pool) as PoolProcess;
+    const launcher = await home.instance.launcher();
+    process.kill(pool.child.pid as number, 'SIGSTOP');
+    try {
+      const health = await waitFor('the health check to see the lock lost', async () => {
+        const h = await launcher.checkHealth((await home.instance.storage.runs.getRun(run.runId)) as RunRecord);
+        return h.status === 'FAILED' ? h : undefined;
+      });
+      expect(health).toMatchObject({ failureClass: 'infra', retryable: true });
+    } finally {
+      process.kill(pool.child.pid as number, 'SIGCONT');
+    }
+    await waitFor('the woken pool to kill its run worker', async () => !groupAlive(holder.pgid) || undefined);
+    await waitFor('the pool to say why', async () =>
+      pool.output().includes(`killing the run worker of run ${run.runId}`) ? true : undefined,
+    );
+    expect(pool.child.exitCode).toBeNull();
+    const health = await launcher.checkHealth((await home.instance.storage.runs.getRun(run.runId)) as RunRecord);
+    expect(health).toMatchObject({ status: 'FAILED', failureClass: 'infra', retryable: true });
+
+    await new MonitoringDaemon(home.instance).runIteration({
+      instance: home.instance,
+      daemonId: 'test-monitoring',
+      signal: new AbortController().signal,
+      log: () => {},
+    });
+    expect((await waitForEnd(run)).status).toBe('SUCCESS');
+    expect(readFileSync(path.join(dir, 'first-ran'), 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
   it('Redis unreachable: a health check says UNKNOWN (transient) naming Redis, and a launch fails', async () => {
     const { QueueRunLauncher } = await import('../src/queue-run-launcher.js');
     const closed = `redis://127.0.0.1:${await closedPort()}`;

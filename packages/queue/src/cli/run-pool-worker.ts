@@ -51,7 +51,25 @@ interface ActiveRun {
   child?: ChildProcess;
   pgid?: number;
   terminate?: { escalated: boolean; graceMs: number; timer?: NodeJS.Timeout };
+  /** When BullMQ last renewed this worker's lock on the job (taken: the lock is new). */
+  renewedAt: number;
+  /** Why the run worker was killed because this worker no longer holds the job (see #fence). */
+  fenced?: string;
 }
+
+/** BullMQ's lock events, beyond queue-client.ts's BullWorker. */
+interface LockEvents {
+  on(event: 'locksRenewed', listener: (args: { jobIds: string[] }) => void): unknown;
+  on(event: 'lockRenewalFailed', listener: (jobIds: string[]) => void): unknown;
+}
+
+/**
+ * A run worker is killed once this share of the lock duration has passed without a renewal of the
+ * lock on its job, before the lock can expire: after that, health checks may take the run for
+ * lost and run monitoring may resume it elsewhere, and two run workers must never run it at once.
+ */
+const FENCE_AT_LOCK_SHARE = 0.8;
+const FENCE_CHECK_MS = 250;
 
 /**
  * `runyard queue worker --runs [--queues a,b] [--concurrency N]`: takes run jobs from run queues
@@ -129,26 +147,41 @@ export class RunPoolWorker {
     await this.#subscriber.subscribe(this.#connection.keys.runCancelChannel);
     for (const queue of this.#options.queues) {
       const bullName = bullQueueName('runs', queue);
+      const options = {
+        connection: { url: this.#connection.url, maxRetriesPerRequest: null },
+        prefix: this.#config.prefix,
+        concurrency: this.#options.concurrency,
+        lockDuration: this.#config.lockDurationMs,
+        // Renewed four times per lock duration, so that one late renewal (a busy machine) never
+        // trips the fence below; BullMQ's default is twice.
+        lockRenewTime: Math.floor(this.#config.lockDurationMs / 4),
+        stalledInterval: Math.max(250, Math.floor(this.#config.lockDurationMs / 2)),
+        // A run job whose pool worker was lost fails ("stalled") and is never started again by
+        // BullMQ: run monitoring decides between resuming and failing the run.
+        maxStalledCount: 0,
+      };
       const worker = new this.#connection.bull.Worker(
         bullName,
         (job, token) => this.#process(bullName, job as HandBackJob, token),
-        {
-          connection: { url: this.#connection.url, maxRetriesPerRequest: null },
-          prefix: this.#config.prefix,
-          concurrency: this.#options.concurrency,
-          lockDuration: this.#config.lockDurationMs,
-          stalledInterval: Math.max(250, Math.floor(this.#config.lockDurationMs / 2)),
-          // A run job whose pool worker was lost fails ("stalled") and is never started again by
-          // BullMQ: run monitoring decides between resuming and failing the run.
-          maxStalledCount: 0,
-        },
+        options,
       );
       worker.on('error', () => undefined);
+      const locks = worker as unknown as LockEvents;
+      locks.on('locksRenewed', ({ jobIds }) => {
+        for (const id of jobIds) {
+          const active = this.#active.get(runJobKey(bullName, id));
+          if (active) active.renewedAt = Date.now();
+        }
+      });
+      locks.on('lockRenewalFailed', (jobIds) => {
+        for (const id of jobIds) this.#fence(runJobKey(bullName, id), 'its lock on the run job could not be renewed');
+      });
       this.#workers.push(worker);
     }
     await Promise.all(this.#workers.map((w) => w.waitUntilReady()));
     await this.#heartbeat();
     this.#timers.push(setInterval(() => void this.#heartbeat(), this.#config.workerHeartbeatSeconds * 1000));
+    this.#timers.push(setInterval(() => this.#checkLocks(), FENCE_CHECK_MS));
     process.on('SIGTERM', this.#onSignal);
     process.on('SIGINT', this.#onSignal);
     process.stdout.write(
@@ -194,7 +227,7 @@ export class RunPoolWorker {
       throw handedBack;
     }
     const key = runJobKey(bullName, job.id as string);
-    const active: ActiveRun = { runId: job.data.runId };
+    const active: ActiveRun = { runId: job.data.runId, renewedAt: Date.now() };
     this.#active.set(key, active);
     try {
       return await this.#runWorker(key, job.data, active);
@@ -251,7 +284,12 @@ export class RunPoolWorker {
     signalGroup(pgid, 'SIGKILL');
     if (!(await waitForGroupGone(pgid, GROUP_GONE_WAIT_MS)))
       process.stderr.write(`runyard queue worker: process group ${pgid} still has members after SIGKILL\n`);
-    await this.#connection.redis.hdel(this.#connection.keys.runHolders, key).catch(() => 0);
+    // A fenced run's holder record stays, saying why, for health checks (its job may stay active).
+    if (active.fenced)
+      await this.#connection.redis
+        .hset(this.#connection.keys.runHolders, key, JSON.stringify({ ...holder, fenced: active.fenced }))
+        .catch(() => 0);
+    else await this.#connection.redis.hdel(this.#connection.keys.runHolders, key).catch(() => 0);
     const exit = exitOf(code, signal);
     const tail = tailOf(logs.stderr, STDERR_TAIL_LINES);
     return {
@@ -266,8 +304,33 @@ export class RunPoolWorker {
             },
           }
         : {}),
+      ...(active.fenced ? { fenced: active.fenced } : {}),
       ...(tail ? { stderrTail: tail } : {}),
     };
+  }
+
+  /** Runs whose lock went unrenewed too long (Redis unreachable, this process frozen) are fenced. */
+  #checkLocks(): void {
+    const limit = this.#config.lockDurationMs * FENCE_AT_LOCK_SHARE;
+    const now = Date.now();
+    for (const [key, active] of this.#active)
+      if (now - active.renewedAt > limit)
+        this.#fence(
+          key,
+          `its lock on the run job went unrenewed for ${((now - active.renewedAt) / 1000).toFixed(1)} s`,
+        );
+  }
+
+  /**
+   * This worker no longer holds the run job (or cannot know that it does): its run worker is
+   * killed, since the run may already be resumed by another pool worker.
+   */
+  #fence(key: string, why: string): void {
+    const active = this.#active.get(key);
+    if (!active || active.fenced || active.pgid === undefined) return;
+    active.fenced = why;
+    process.stderr.write(`runyard queue worker: killing the run worker of run ${active.runId} (job ${key}): ${why}\n`);
+    signalGroup(active.pgid, 'SIGKILL');
   }
 
   #onCancel(text: string): void {

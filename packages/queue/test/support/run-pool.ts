@@ -40,7 +40,7 @@ export async function runPoolHome(
   const home = await mkdtemp(path.join(tmpdir(), 'runyard-run-pool-'));
   const queue = {
     connection: { url: { env: 'TEST_REDIS_URL' } },
-    lockDurationMs: 1500,
+    lockDurationMs: 2000,
     workerHeartbeatSeconds: 1,
     ...options.queue,
   };
