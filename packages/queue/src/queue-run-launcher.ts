@@ -52,6 +52,8 @@ export interface RunJobLocation {
   readonly holder?: RunHolder;
   readonly result?: RunJobResult;
   readonly failedReason?: string;
+  /** Set by BullMQ on a job whose lock expired, which it fails when a worker next takes it. */
+  readonly deferredFailure?: string;
 }
 
 /**
@@ -165,12 +167,14 @@ export class QueueRunLauncher extends BaseRunLauncher {
     );
     const holder = holderJson ? (JSON.parse(holderJson) as RunHolder) : undefined;
     const result = job.returnvalue && typeof job.returnvalue === 'object' ? job.returnvalue : undefined;
+    const deferred = (job as { deferredFailure?: unknown }).deferredFailure;
     return {
       ref,
       state,
       ...(holder ? { holder } : {}),
       ...(result ? { result } : {}),
       ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+      ...(typeof deferred === 'string' && deferred ? { deferredFailure: deferred } : {}),
     };
   }
 
@@ -249,17 +253,15 @@ export class QueueRunLauncher extends BaseRunLauncher {
         };
       }
       case 'failed': {
-        const reason = where.failedReason ?? 'no reason given';
-        // BullMQ fails a job whose lock expired ("stalled"), and a pool worker that dies holding a
-        // run leaves its holder record behind: either way its pool worker was lost.
-        const lost = /stalled/i.test(reason) || (where.holder !== undefined && !(await this.#poolAlive(where.holder)));
+        const reason = where.failedReason ?? where.deferredFailure ?? 'no reason given';
+        // BullMQ fails a job whose lock expired ("stalled"), and a pool worker that ends a run
+        // cleanly removes its holder record: either way its pool worker was lost.
+        const lost = /stalled/i.test(reason) || where.holder !== undefined;
         return {
           status: 'FAILED',
           failureClass: 'infra',
           retryable: lost,
-          reason: lost
-            ? `${label}: ${where.holder?.fenced ? fencedReason(where.holder) : `${holderName(where.holder)} was lost (its lock on the job expired); its run worker was killed with it`}`
-            : `${label} failed in ${holderName(where.holder)}: ${reason}`,
+          reason: lost ? lostReason(label, where.holder) : `${label} failed in ${holderName(where.holder)}: ${reason}`,
         };
       }
       case 'active': {
@@ -279,6 +281,14 @@ export class QueueRunLauncher extends BaseRunLauncher {
           : { status: 'UNKNOWN', transient: true, reason: `${label} was just taken by a pool worker` };
       }
       default:
+        // BullMQ 6 moves a job whose lock expired back to wait, marked to fail when next taken.
+        if (where.deferredFailure)
+          return {
+            status: 'FAILED',
+            failureClass: 'infra',
+            retryable: true,
+            reason: lostReason(label, where.holder),
+          };
         return {
           status: 'UNKNOWN',
           transient: true,
@@ -397,6 +407,11 @@ function queueSettings(config: ResolvedQueueRunLauncherConfig, instance: Instanc
   if (!config.connection) return queueConfigOf(instance as InstanceConfig);
   const section = (instance?.queue ?? {}) as Record<string, unknown>;
   return queueConfigOf({ ...(instance ?? {}), queue: { ...section, connection: config.connection } } as InstanceConfig);
+}
+
+function lostReason(label: string, holder: RunHolder | undefined): string {
+  if (holder?.fenced) return `${label}: ${fencedReason(holder)}`;
+  return `${label}: ${holderName(holder)} was lost (its lock on the job expired); its run worker was killed with it`;
 }
 
 function fencedReason(holder: RunHolder): string {
