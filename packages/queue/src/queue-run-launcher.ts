@@ -234,6 +234,10 @@ export class QueueRunLauncher extends BaseRunLauncher {
     const where = await this.locate(run);
     if (!where) return { status: 'NOT_FOUND', reason: 'no run job was recorded for the run' };
     const label = `run job ${where.ref.externalId} on queue ${where.ref.bullQueue}`;
+    // BullMQ 6 sends a job whose lock expired back to wait, marked to fail when a worker next takes
+    // it (and takes it for a moment to do so): whatever its state now, its pool worker lost it.
+    if (where.deferredFailure && where.state !== 'completed' && where.state !== 'missing')
+      return { status: 'FAILED', failureClass: 'infra', retryable: true, reason: lostReason(label, where.holder) };
     switch (where.state) {
       case 'missing':
         return { status: 'NOT_FOUND', reason: `${label} no longer exists (removed, or past keepEndedJobsSeconds)` };
@@ -241,6 +245,13 @@ export class QueueRunLauncher extends BaseRunLauncher {
         const result = where.result;
         if (!result) return { status: 'UNKNOWN', transient: true, reason: `${label} completed without a result` };
         if (result.notStarted) return { status: 'NOT_FOUND', reason: `${label}: ${result.notStarted}` };
+        if (result.fenced)
+          return {
+            status: 'FAILED',
+            failureClass: 'infra',
+            retryable: true,
+            reason: `${label}: pool worker ${result.pool} (${result.host}) killed its run worker: ${result.fenced}`,
+          };
         const at = `on pool worker ${result.pool} (${result.host})`;
         if (result.exitCode === 0) return { status: 'SUCCESS', exitCode: 0, reason: `${describeExit(result)} ${at}` };
         return {
@@ -281,14 +292,6 @@ export class QueueRunLauncher extends BaseRunLauncher {
           : { status: 'UNKNOWN', transient: true, reason: `${label} was just taken by a pool worker` };
       }
       default:
-        // BullMQ 6 moves a job whose lock expired back to wait, marked to fail when next taken.
-        if (where.deferredFailure)
-          return {
-            status: 'FAILED',
-            failureClass: 'infra',
-            retryable: true,
-            reason: lostReason(label, where.holder),
-          };
         return {
           status: 'UNKNOWN',
           transient: true,

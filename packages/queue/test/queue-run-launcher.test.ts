@@ -61,6 +61,17 @@ describeWithRedis('QueueRunLauncher and `runyard queue worker --runs`', (redis) 
     await waitFor('the run job to end', async () => !(await home.workerAlive(run)) || undefined);
     return ended;
   };
+  /** Run monitoring, as the daemon would run it, until the run has ended and its job too. */
+  const monitorUntilEnded = async (run: RunRecord) => {
+    const monitoring = new MonitoringDaemon(home.instance);
+    const signal = new AbortController().signal;
+    await waitFor('run monitoring to see the run end', async () => {
+      await monitoring.runIteration({ instance: home.instance, daemonId: 'test-monitoring', signal, log: () => {} });
+      const now = await home.instance.storage.runs.getRun(run.runId);
+      return now && ENDED.includes(now.status) ? now : undefined;
+    });
+    return waitForEnd(run);
+  };
   const scratch = () => mkdtempSync(path.join(home.home, 'markers-'));
 
   it('two pool workers never run the same run: each run has one run worker, on one pool', async () => {
@@ -186,14 +197,7 @@ describeWithRedis('QueueRunLauncher and `runyard queue worker --runs`', (redis) 
     expect(health.reason).toContain('killed with it');
     expect(health).toMatchObject({ failureClass: 'infra', retryable: true });
 
-    const monitoring = new MonitoringDaemon(home.instance);
-    await monitoring.runIteration({
-      instance: home.instance,
-      daemonId: 'test-monitoring',
-      signal: new AbortController().signal,
-      log: () => {},
-    });
-    expect((await waitForEnd(run)).status).toBe('SUCCESS');
+    expect((await monitorUntilEnded(run)).status).toBe('SUCCESS');
     expect(readFileSync(path.join(dir, 'first-ran'), 'utf8').trim().split('\n')).toHaveLength(1);
     const events = await home.instance.storage.events.getEvents(run.runId);
     expect(events.some((e) => e.message.includes('resuming run'))).toBe(true);
@@ -227,13 +231,7 @@ describeWithRedis('QueueRunLauncher and `runyard queue worker --runs`', (redis) 
     const health = await launcher.checkHealth((await home.instance.storage.runs.getRun(run.runId)) as RunRecord);
     expect(health).toMatchObject({ status: 'FAILED', failureClass: 'infra', retryable: true });
 
-    await new MonitoringDaemon(home.instance).runIteration({
-      instance: home.instance,
-      daemonId: 'test-monitoring',
-      signal: new AbortController().signal,
-      log: () => {},
-    });
-    expect((await waitForEnd(run)).status).toBe('SUCCESS');
+    expect((await monitorUntilEnded(run)).status).toBe('SUCCESS');
     expect(readFileSync(path.join(dir, 'first-ran'), 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
