@@ -190,6 +190,15 @@ export class QueueRunLauncher extends BaseRunLauncher {
       const job = await queue.getJob(ref.externalId);
       if (!job) return { stopped: false, escalated: false, detail: `${label} no longer exists` };
       const state = await job.getState();
+      if ((job as { deferredFailure?: unknown }).deferredFailure && state !== 'completed' && state !== 'failed') {
+        // Its pool worker was lost (see checkRunWorkerHealth): no run worker is left to stop.
+        await queue.remove(ref.externalId).catch(() => 0);
+        return {
+          stopped: false,
+          escalated: false,
+          detail: `${label}: its pool worker was lost, and its run worker with it`,
+        };
+      }
       if (state === 'completed' || state === 'failed') {
         // Stopped by this call's message, or had ended (by itself, or by an earlier terminate).
         const result = job.returnvalue;
