@@ -271,6 +271,13 @@ describeWithRedis('QueueRunLauncher and `runyard queue worker --runs`', (redis) 
     });
     expect(flag.status).toBe(2);
     expect(flag.stderr).toContain('--concurrency');
+    const modes = spawnSync(process.execPath, [CLI, 'queue', 'worker', '--runs', '--steps'], {
+      env: home.env,
+      encoding: 'utf8',
+    });
+    expect(modes.status).toBe(2);
+    expect(modes.stderr).toContain('choose one of --steps, --runs');
+    expect(modes.stderr).not.toMatch(/\n\s+at /);
 
     const bad = mkdtempSync(path.join(tmpdir(), 'runyard-run-pool-bad-'));
     try {

@@ -1,4 +1,5 @@
 import type { PluginCommandContext } from 'runyard';
+import { RunyardError } from 'runyard';
 
 /**
  * `runyard queue worker`: one command, several modes. Each mode lives in its own module, imported
@@ -24,7 +25,7 @@ const MODES: Readonly<Record<string, () => Promise<WorkerMode>>> = {
 /** The mode the flags ask for: the one mode flag given, else steps. */
 function chosenMode(opts: QueueWorkerOptions): string {
   const given = Object.keys(MODES).filter((mode) => opts[mode] === true);
-  if (given.length > 1) throw new Error(`choose one of --${given.join(', --')}`);
+  if (given.length > 1) throw new RunyardError(`choose one of --${given.join(', --')}`, { userError: true });
   return given[0] ?? 'steps';
 }
 
