@@ -33,8 +33,15 @@ export {
   redactedUrl,
   redisUrl,
 } from './queue-config.js';
-export { bullQueueName, parseBullQueueName, type QueueKind, redisKeys, stepJobId } from './queue-names.js';
+export { bullQueueName, parseBullQueueName, type QueueKind, redisKeys, runJobId, stepJobId } from './queue-names.js';
+export { QueueRunLauncher, type RunJobLocation } from './queue-run-launcher.js';
+export {
+  type QueueRunLauncherConfig,
+  queueRunLauncherConfigSchema,
+  type ResolvedQueueRunLauncherConfig,
+} from './queue-run-launcher-config.js';
 export { QueueStepExecutor } from './queue-step-executor.js';
+export { type QueueWorkerRef, RUN_QUEUE_TAG, type RunHolder, type RunJobResult } from './run-job.js';
 export { PRIORITY_TAG, QUEUE_TAG, type StepJobData, type StepJobResult } from './step-job.js';
 export { listWorkers, type WorkerRegistration } from './worker-registry.js';
 

@@ -26,6 +26,15 @@ export function stepJobId(runId: string, stepKey: string, attempt: number): stri
   return `${runId}.${encodeURIComponent(stepKey).replaceAll('%', '~')}.${attempt}`;
 }
 
+/**
+ * BullMQ job id of one launch of a run on a run queue: the run and its launch attempt, plus the
+ * resume attempt for a resumed run. The same launch gives the same id, so a retried enqueue adds one
+ * job; a second launch of the same attempt (a duplicate launch) adds a suffix (queue-run-launcher.ts).
+ */
+export function runJobId(runId: string, launchAttempt: number, resumeAttempt = 0): string {
+  return `${runId}.${launchAttempt}${resumeAttempt > 0 ? `.r${resumeAttempt}` : ''}`;
+}
+
 /** Redis keys of this package besides BullMQ's own, all under the instance's prefix. */
 export function redisKeys(config: Pick<QueueConfig, 'prefix'>) {
   const base = `${config.prefix}:runyard`;
@@ -36,5 +45,9 @@ export function redisKeys(config: Pick<QueueConfig, 'prefix'>) {
     cancelChannel: `${base}:cancel`,
     /** Hash of step job id → why it is waiting, written by the run worker. */
     waiting: `${base}:waiting`,
+    /** Hash of run job id (`runs.<queue>/<job id>`) → the pool worker holding it (run-job.ts's RunHolder). */
+    runHolders: `${base}:run-holders`,
+    /** Pub/sub channel on which terminates of run jobs are published (run-job.ts's RunCancelMessage). */
+    runCancelChannel: `${base}:run-cancel`,
   };
 }

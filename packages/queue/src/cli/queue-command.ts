@@ -62,6 +62,7 @@ export async function queueCommand(args: readonly string[], ctx: PluginCommandCo
 /** The worker's modes (steps, runs) add their own options here; see queue-worker-command.ts. */
 function addWorkerModes(worker: Command): void {
   worker.option('--steps', 'take steps from step queues (the default)');
+  worker.option('--runs', "start run workers of QueueRunLauncher's run queues (--queues names run queues)");
 }
 
 export function queueList(value: string): string[] {

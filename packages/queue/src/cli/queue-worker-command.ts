@@ -20,6 +20,7 @@ type WorkerMode = (opts: QueueWorkerOptions, ctx: PluginCommandContext) => Promi
 
 const MODES: Readonly<Record<string, () => Promise<WorkerMode>>> = {
   steps: async () => (await import('./step-worker.js')).runStepWorker,
+  runs: async () => (await import('./run-pool-worker.js')).runRunPoolWorker,
 };
 
 /** The mode the flags ask for: the one mode flag given, else steps. */

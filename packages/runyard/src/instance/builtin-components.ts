@@ -101,6 +101,7 @@ builtinComponents.registerPluginClass('storage', 'PostgresStorage', '@runyard/po
 builtinComponents.registerPluginClass('runLauncher', 'DockerRunLauncher', '@runyard/docker');
 builtinComponents.registerPluginClass('runLauncher', 'K8sRunLauncher', '@runyard/k8s');
 builtinComponents.registerPluginClass('runLauncher', 'EcsRunLauncher', '@runyard/aws');
+builtinComponents.registerPluginClass('runLauncher', 'QueueRunLauncher', '@runyard/queue');
 builtinComponents.registerPluginClass('ioManager', 'S3IOManager', '@runyard/aws');
 
 /**
