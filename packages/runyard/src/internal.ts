@@ -7,4 +7,4 @@ export { BufferedEventWriter, type EventWriterOptions } from './engine/event-wri
 export { defaultStatusReason, firstFailedStep, statusNeedsReason } from './runs/status-reason.js';
 export { loadSqliteDriver, NAPI_DRIVER_PACKAGE, type SqliteDriver } from './storage/sqlite/sqlite-driver.js';
 export { isTransientStorageError } from './storage/transient-storage-error.js';
-export { RunHeartbeat, type RunHeartbeatOptions } from './worker/heartbeat/run-heartbeat.js';
+export { prepareHeartbeatThread, RunHeartbeat, type RunHeartbeatOptions } from './worker/heartbeat/run-heartbeat.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stderrNote } from '../../util/stderr-note.js';
 import { isOurGroupAlive, processStartTicks, signalGroup } from './process-identity.js';
-import type { FromWarmWorker, WarmRunMessage } from './warm-messages.js';
+import type { FromWarmWorker, ToWarmWorker, WarmRunMessage } from './warm-messages.js';
 
 /** `warmPool` in the process launcher's config (validated by warm-pool-schema.ts). */
 export interface WarmPoolConfig {
@@ -15,6 +15,11 @@ export interface WarmPoolConfig {
   readonly maxRunsPerProcess?: number;
   /** An idle worker unused this long exits, and is not replaced until the next launch. Default 300. */
   readonly idleTimeoutSeconds?: number;
+  /**
+   * An idle worker imports the code location of the pool's last run before its own run comes
+   * (TypeScript locations only: their compiled module is keyed by content). Default true.
+   */
+  readonly preloadCodeLocation?: boolean;
 }
 
 /** How the pool starts a worker: taken from the first launch, which knows the instance. */
@@ -53,6 +58,8 @@ interface WarmWorker {
   returns: boolean;
   /** Let go on purpose (idle timeout, run limit, dispose): not replaced. */
   retired: boolean;
+  /** The code location it was told to import while idle. */
+  preloaded?: string;
   idleTimer?: NodeJS.Timeout;
   onMessage?: (message: FromWarmWorker) => void;
 }
@@ -85,6 +92,9 @@ export class WarmPool {
   readonly #size: number;
   readonly #maxRuns: number;
   readonly #idleMs: number;
+  readonly #preload: boolean;
+  /** The code location of the last run handed out: the next ones most likely come from it too. */
+  #location: string | undefined;
   readonly #workers = new Set<WarmWorker>();
   #spec: WarmSpawnSpec | undefined;
   #fillTimer: NodeJS.Timeout | undefined;
@@ -98,6 +108,7 @@ export class WarmPool {
     this.#size = config.size ?? 2;
     this.#maxRuns = config.maxRunsPerProcess ?? 1;
     this.#idleMs = (config.idleTimeoutSeconds ?? 300) * 1000;
+    this.#preload = config.preloadCodeLocation ?? true;
   }
 
   get state(): WarmPoolState {
@@ -136,7 +147,14 @@ export class WarmPool {
    * Hands a run to an idle worker; undefined when none is idle or none took it, and the launcher
    * then starts a fresh worker. A run is never left with a worker that did not say it took it.
    */
-  async take(run: Omit<WarmRunMessage, 'type' | 'reuse'>): Promise<WarmHandoff | undefined> {
+  async take(run: Omit<WarmRunMessage, 'type' | 'reuse'>, codeLocation?: string): Promise<WarmHandoff | undefined> {
+    if (this.#preload && codeLocation && codeLocation !== this.#location) {
+      this.#location = codeLocation;
+      // Idle workers that loaded another location load this one too, ready for the next launch.
+      setImmediate(() => {
+        for (const worker of this.#workers) if (worker.state === 'idle') this.#offerPreload(worker);
+      });
+    }
     for (;;) {
       const worker = await this.#idleWorker();
       if (!worker) return undefined;
@@ -275,6 +293,7 @@ export class WarmPool {
 
   #becomeIdle(worker: WarmWorker): void {
     worker.state = 'idle';
+    this.#offerPreload(worker);
     // Memory goes back to the machine when nobody launches for a while.
     worker.idleTimer = setTimeout(() => {
       if (worker.state !== 'idle') return;
@@ -326,6 +345,13 @@ export class WarmPool {
         done(false);
       }
     });
+  }
+
+  #offerPreload(worker: WarmWorker): void {
+    const codeLocation = this.#location;
+    if (!codeLocation || worker.preloaded === codeLocation || !worker.child.connected) return;
+    worker.preloaded = codeLocation;
+    worker.child.send({ type: 'preload', codeLocation } satisfies ToWarmWorker, () => undefined);
   }
 
   #wakeWaiters(): void {
