@@ -45,7 +45,10 @@ const instance = await Instance.fromSerialized(data.serializedInstance);
 post({ type: 'ready' });
 let failures = 0;
 try {
-  if (!target && !stopping) await new Promise<void>((resolve) => (started = resolve));
+  if (!target && !stopping)
+    await new Promise<void>((resolve) => {
+      started = resolve;
+    });
   while (!stopping && target) {
     await sleep(failures === 0 ? intervalMs : retryDelayMs(failures, intervalMs));
     if (stopping) break;
