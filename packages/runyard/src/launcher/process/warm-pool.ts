@@ -61,6 +61,8 @@ interface WarmWorker {
   /** The code location it was told to import while idle. */
   preloaded?: string;
   idleTimer?: NodeJS.Timeout;
+  /** Starts this worker's replacement if its run's process has not exited by then. */
+  refillTimer?: NodeJS.Timeout;
   onMessage?: (message: FromWarmWorker) => void;
 }
 
@@ -81,6 +83,11 @@ const MAX_FAILED_STARTS = 3;
 // A CLI that launches one run and exits (`runyard job launch`) disposes the launcher within this
 // time, and so never starts a pool it would kill at once.
 const FILL_DELAY_MS = 250;
+// The replacement for a worker that took a run starts when that run's process exits, or after
+// this long: a Node process starting (its spawn blocks the launcher's event loop for tens of ms,
+// its start takes a core for hundreds) would otherwise slow the very run it replaces. Profiled on
+// two busy cores, that was most of a warm one-op run's time after the code location.
+const REFILL_DELAY_MS = 1_000;
 
 /**
  * Idle run workers of the process launcher, started before they are needed (docs/run-launchers.md,
@@ -164,8 +171,8 @@ export class WarmPool {
       const shared = worker.runs < this.#maxRuns;
       worker.returns = shared;
       const accepted = await this.#handOver(worker, { type: 'run', ...run, reuse: shared });
-      // The replacement (unless this one comes back) starts after the hand-over, not on its path.
-      setImmediate(() => this.#fill());
+      if (accepted && !shared) this.#refillAfter(worker);
+      else setImmediate(() => this.#fill());
       if (accepted) return { pid: worker.pid, startTicks: worker.startTicks, shared };
       // It died or hung at the worst moment: make sure it is gone, and try the next one.
       worker.retired = true;
@@ -246,7 +253,12 @@ export class WarmPool {
       child = spawn('/bin/sh', ['-c', WARM_SUPERVISOR, ...spec.node, WORKER_FILE], {
         detached: true, // a process group of its own, led by the shell, as a fresh worker has
         stdio: ['ignore', log, log, 'ipc'],
-        env: { ...spec.env, RUNYARD_EXIT_POINTER: pointer },
+        env: {
+          ...spec.env,
+          RUNYARD_EXIT_POINTER: pointer,
+          // Known by now (not for the pool's first workers): imported before the worker says it is ready.
+          ...(this.#preload && this.#location ? { RUNYARD_WARM_PRELOAD: this.#location } : {}),
+        },
       });
     } finally {
       closeSync(log);
@@ -268,6 +280,7 @@ export class WarmPool {
       runs: 0,
       returns: false,
       retired: false,
+      ...(this.#preload && this.#location ? { preloaded: this.#location } : {}),
     };
     this.#workers.add(worker);
     child.on('error', () => undefined); // a failed spawn ends in 'exit' too
@@ -306,6 +319,10 @@ export class WarmPool {
 
   #onExit(worker: WarmWorker, code: number | null, signal: NodeJS.Signals | null): void {
     const was = worker.state;
+    if (worker.refillTimer) {
+      clearTimeout(worker.refillTimer);
+      setImmediate(() => this.#fill());
+    }
     const returning = worker.returns;
     worker.state = 'gone';
     worker.returns = false;
@@ -345,6 +362,13 @@ export class WarmPool {
         done(false);
       }
     });
+  }
+
+  #refillAfter(worker: WarmWorker): void {
+    worker.refillTimer = setTimeout(() => {
+      worker.refillTimer = undefined;
+      this.#fill();
+    }, REFILL_DELAY_MS).unref();
   }
 
   #offerPreload(worker: WarmWorker): void {

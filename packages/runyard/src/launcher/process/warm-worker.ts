@@ -67,6 +67,11 @@ process.on('message', (message: ToWarmWorker) => {
   void runOne(message);
 });
 
+// The pool's code location, when the pool knew it as it started this worker.
+const preloadLocation = process.env.RUNYARD_WARM_PRELOAD;
+delete process.env.RUNYARD_WARM_PRELOAD;
+if (preloadLocation) await preload(preloadLocation);
+
 // The launcher may have gone while this worker loaded (a CLI that launched one run and exited).
 if (process.connected) send({ type: 'ready' });
 else void finish(0);
