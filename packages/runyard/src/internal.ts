@@ -14,4 +14,4 @@ export { type PlannedStep, StepScheduler } from './engine/step-scheduler.js';
 export { defaultStatusReason, firstFailedStep, statusNeedsReason } from './runs/status-reason.js';
 export { loadSqliteDriver, NAPI_DRIVER_PACKAGE, type SqliteDriver } from './storage/sqlite/sqlite-driver.js';
 export { isTransientStorageError } from './storage/transient-storage-error.js';
-export { RunHeartbeat, type RunHeartbeatOptions } from './worker/heartbeat/run-heartbeat.js';
+export { prepareHeartbeatThread, RunHeartbeat, type RunHeartbeatOptions } from './worker/heartbeat/run-heartbeat.js';

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +104,47 @@ async function finished(pool: Pool, runId: string): Promise<RunRecord> {
   });
 }
 
+/**
+ * Three runs of a TypeScript location written here (next to the fixtures, so that it resolves
+ * 'runyard'), the last after an edit: what each run's op saw of when its module was imported.
+ */
+async function preloadCase(warmPool: Record<string, unknown>): Promise<string[]> {
+  const dir = mkdtempSync(path.join(path.dirname(JOBS), '.preload-'));
+  try {
+    const file = path.join(dir, 'location.ts');
+    const out = path.join(dir, 'seen');
+    const write = (version: string) =>
+      writeFileSync(
+        file,
+        `import { appendFileSync } from 'node:fs';
+import { defineDefinitions, job, op } from 'runyard';
+// A run's worker has its launch attempt in its environment; a worker waiting for a run does not.
+const when = process.env.RUNYARD_LAUNCH_ATTEMPT ? 'imported with its run' : 'imported ahead';
+const seen = op({ name: 'seen', run: () => appendFileSync(${JSON.stringify(out)}, '${version} ' + when + '\\n') });
+export default defineDefinitions({ jobs: [job({ name: 'seen', graph: () => void seen() })] });
+`,
+      );
+    write('v1');
+    const pool = await openPool(warmPool);
+    const launchOne = async () => {
+      await waitUntil('an idle worker', async () => ((await pool.launcher.warmPoolState())?.idle ?? 0) >= 1);
+      const location = await loadCodeLocation(file);
+      const run = await pool.instance.submitJobRun({ job: location.getJob('seen'), codeLocation: file, source: 'api' });
+      expect(run.worker?.warm).toBe(true);
+      expect((await finished(pool, run.runId)).status).toBe('SUCCESS');
+    };
+    await launchOne();
+    await launchOne();
+    // The replacement of the second run's worker has imported v1 (or is importing it) by now.
+    await waitUntil('a full pool', async () => ((await pool.launcher.warmPoolState())?.idle ?? 0) >= 1);
+    write('v2');
+    await launchOne();
+    return readFileSync(out, 'utf8').trim().split('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('ProcessRunLauncher warm pool', () => {
   it('replaces a worker killed while idle, and the next runs still go to warm workers', async () => {
     const pool = await openPool({ size: 2 });
@@ -195,6 +236,18 @@ describe('ProcessRunLauncher warm pool', () => {
     expect(pids).toHaveLength(2);
     await pool.instance.dispose();
     for (const pid of pids) expect(groupAlive(pid)).toBe(false);
+  });
+
+  it("idle workers import the last run's TypeScript location ahead, and an edited one afresh", async () => {
+    const seen = await preloadCase({ size: 1 });
+    // The first worker started before the pool knew the location; its replacement imported it
+    // before its run (no launch attempt in its environment then); the edit is seen by the next run.
+    expect(seen).toEqual(['v1 imported with its run', 'v1 imported ahead', 'v2 imported with its run']);
+  });
+
+  it('with preloadCodeLocation false, every run imports its location itself', async () => {
+    const seen = await preloadCase({ size: 1, preloadCodeLocation: false });
+    expect(seen).toEqual(['v1 imported with its run', 'v1 imported with its run', 'v2 imported with its run']);
   });
 
   it('refuses a bad warmPool config, naming the key', async () => {

@@ -78,9 +78,11 @@ export class Harness {
   }
 
   /** Creates a run in NOT_STARTED without submitting it. */
-  createRun(jobName: string): Promise<RunRecord> {
+  createRun(jobName: string, stepConfigs: Record<string, unknown> = {}): Promise<RunRecord> {
+    const ops = Object.fromEntries(Object.entries(stepConfigs).map(([step, config]) => [step, { config }]));
     return this.instance.storage.runs.createRun({
       jobName,
+      runConfig: { ops },
       origin: { codeLocation: this.workerLocation, source: 'api' },
     });
   }

@@ -59,7 +59,9 @@ export function workerCases(h: () => Harness): void {
       computeLogs: await instance.computeLogs(),
       serializedInstance: () => instance.serialize(),
     });
-    const created = await h().createRun('succeeds');
+    // A run that waits: a warm worker can finish a one-op run before the launcher's error is
+    // recorded, and then there is nothing left to fail.
+    const created = await h().createRun('waits', { waits: { dir: h().scratch() } });
     const starting = await instance.storage.runs.transition({ runId: created.runId, type: 'RUN_STARTING' });
     if (!starting.applied) throw new Error('could not mark the run STARTING');
     const run = await managed.launch(starting.run);

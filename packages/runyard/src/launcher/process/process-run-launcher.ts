@@ -123,14 +123,17 @@ export class ProcessRunLauncher extends BaseRunLauncher {
       const [, , runId, ...options] = ctx.worker.args;
       const handoff =
         ctx.worker.args[0] === 'worker' && ctx.worker.args[1] === 'execute-run' && runId
-          ? await pool.take({
-              runId,
-              resume: options.includes('--resume'),
-              env: workerEnvironment(this.#config.env, ctx.worker.env),
-              stdoutPath: logs.stdout,
-              stderrPath: logs.stderr,
-              exitFile,
-            })
+          ? await pool.take(
+              {
+                runId,
+                resume: options.includes('--resume'),
+                env: workerEnvironment(this.#config.env, ctx.worker.env),
+                stdoutPath: logs.stdout,
+                stderrPath: logs.stderr,
+                exitFile,
+              },
+              ctx.run.origin.codeLocation,
+            )
           : undefined;
       if (handoff) {
         const ref: ProcessWorkerRef = {

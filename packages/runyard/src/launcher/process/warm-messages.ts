@@ -19,7 +19,16 @@ export interface WarmRunMessage {
   readonly reuse: boolean;
 }
 
-export type ToWarmWorker = WarmRunMessage | { readonly type: 'exit' };
+/**
+ * The code location the pool's runs come from: an idle worker imports it before its run comes,
+ * when that is safe (see warm-worker.ts).
+ */
+export interface WarmPreloadMessage {
+  readonly type: 'preload';
+  readonly codeLocation: string;
+}
+
+export type ToWarmWorker = WarmRunMessage | WarmPreloadMessage | { readonly type: 'exit' };
 
 export type FromWarmWorker =
   /** Runyard and the instance are loaded; the worker waits for a run. */

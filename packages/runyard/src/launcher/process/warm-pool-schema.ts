@@ -7,7 +7,7 @@ import { z } from 'zod';
  *   runLauncher:
  *     class: ProcessRunLauncher
  *     config:
- *       warmPool: { size: 2, maxRunsPerProcess: 1, idleTimeoutSeconds: 300 }
+ *       warmPool: { size: 2, maxRunsPerProcess: 1, idleTimeoutSeconds: 300, preloadCodeLocation: true }
  */
 export const warmPoolConfigSchema = z
   .object({
@@ -19,5 +19,6 @@ export const warmPoolConfigSchema = z
       .optional(),
     maxRunsPerProcess: z.number().int('must be a whole number of runs').min(1, 'must be at least 1').optional(),
     idleTimeoutSeconds: z.number().positive('must be more than 0 seconds').optional(),
+    preloadCodeLocation: z.boolean().optional(),
   })
   .strict();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stderrNote } from '../../util/stderr-note.js';
 import { isOurGroupAlive, processStartTicks, signalGroup } from './process-identity.js';
-import type { FromWarmWorker, WarmRunMessage } from './warm-messages.js';
+import type { FromWarmWorker, ToWarmWorker, WarmRunMessage } from './warm-messages.js';
 
 /** `warmPool` in the process launcher's config (validated by warm-pool-schema.ts). */
 export interface WarmPoolConfig {
@@ -15,6 +15,11 @@ export interface WarmPoolConfig {
   readonly maxRunsPerProcess?: number;
   /** An idle worker unused this long exits, and is not replaced until the next launch. Default 300. */
   readonly idleTimeoutSeconds?: number;
+  /**
+   * An idle worker imports the code location of the pool's last run before its own run comes
+   * (TypeScript locations only: their compiled module is keyed by content). Default true.
+   */
+  readonly preloadCodeLocation?: boolean;
 }
 
 /** How the pool starts a worker: taken from the first launch, which knows the instance. */
@@ -53,7 +58,11 @@ interface WarmWorker {
   returns: boolean;
   /** Let go on purpose (idle timeout, run limit, dispose): not replaced. */
   retired: boolean;
+  /** The code location it was told to import while idle. */
+  preloaded?: string;
   idleTimer?: NodeJS.Timeout;
+  /** Starts this worker's replacement if its run's process has not exited by then. */
+  refillTimer?: NodeJS.Timeout;
   onMessage?: (message: FromWarmWorker) => void;
 }
 
@@ -74,6 +83,11 @@ const MAX_FAILED_STARTS = 3;
 // A CLI that launches one run and exits (`runyard job launch`) disposes the launcher within this
 // time, and so never starts a pool it would kill at once.
 const FILL_DELAY_MS = 250;
+// The replacement for a worker that took a run starts when that run's process exits, or after
+// this long: a Node process starting (its spawn blocks the launcher's event loop for tens of ms,
+// its start takes a core for hundreds) would otherwise slow the very run it replaces. Profiled on
+// two busy cores, that was most of a warm one-op run's time after the code location.
+const REFILL_DELAY_MS = 1_000;
 
 /**
  * Idle run workers of the process launcher, started before they are needed (docs/run-launchers.md,
@@ -85,6 +99,9 @@ export class WarmPool {
   readonly #size: number;
   readonly #maxRuns: number;
   readonly #idleMs: number;
+  readonly #preload: boolean;
+  /** The code location of the last run handed out: the next ones most likely come from it too. */
+  #location: string | undefined;
   readonly #workers = new Set<WarmWorker>();
   #spec: WarmSpawnSpec | undefined;
   #fillTimer: NodeJS.Timeout | undefined;
@@ -98,6 +115,7 @@ export class WarmPool {
     this.#size = config.size ?? 2;
     this.#maxRuns = config.maxRunsPerProcess ?? 1;
     this.#idleMs = (config.idleTimeoutSeconds ?? 300) * 1000;
+    this.#preload = config.preloadCodeLocation ?? true;
   }
 
   get state(): WarmPoolState {
@@ -136,7 +154,14 @@ export class WarmPool {
    * Hands a run to an idle worker; undefined when none is idle or none took it, and the launcher
    * then starts a fresh worker. A run is never left with a worker that did not say it took it.
    */
-  async take(run: Omit<WarmRunMessage, 'type' | 'reuse'>): Promise<WarmHandoff | undefined> {
+  async take(run: Omit<WarmRunMessage, 'type' | 'reuse'>, codeLocation?: string): Promise<WarmHandoff | undefined> {
+    if (this.#preload && codeLocation && codeLocation !== this.#location) {
+      this.#location = codeLocation;
+      // Idle workers that loaded another location load this one too, ready for the next launch.
+      setImmediate(() => {
+        for (const worker of this.#workers) if (worker.state === 'idle') this.#offerPreload(worker);
+      });
+    }
     for (;;) {
       const worker = await this.#idleWorker();
       if (!worker) return undefined;
@@ -146,8 +171,8 @@ export class WarmPool {
       const shared = worker.runs < this.#maxRuns;
       worker.returns = shared;
       const accepted = await this.#handOver(worker, { type: 'run', ...run, reuse: shared });
-      // The replacement (unless this one comes back) starts after the hand-over, not on its path.
-      setImmediate(() => this.#fill());
+      if (accepted && !shared) this.#refillAfter(worker);
+      else setImmediate(() => this.#fill());
       if (accepted) return { pid: worker.pid, startTicks: worker.startTicks, shared };
       // It died or hung at the worst moment: make sure it is gone, and try the next one.
       worker.retired = true;
@@ -228,7 +253,12 @@ export class WarmPool {
       child = spawn('/bin/sh', ['-c', WARM_SUPERVISOR, ...spec.node, WORKER_FILE], {
         detached: true, // a process group of its own, led by the shell, as a fresh worker has
         stdio: ['ignore', log, log, 'ipc'],
-        env: { ...spec.env, RUNYARD_EXIT_POINTER: pointer },
+        env: {
+          ...spec.env,
+          RUNYARD_EXIT_POINTER: pointer,
+          // Known by now (not for the pool's first workers): imported before the worker says it is ready.
+          ...(this.#preload && this.#location ? { RUNYARD_WARM_PRELOAD: this.#location } : {}),
+        },
       });
     } finally {
       closeSync(log);
@@ -250,6 +280,7 @@ export class WarmPool {
       runs: 0,
       returns: false,
       retired: false,
+      ...(this.#preload && this.#location ? { preloaded: this.#location } : {}),
     };
     this.#workers.add(worker);
     child.on('error', () => undefined); // a failed spawn ends in 'exit' too
@@ -275,6 +306,7 @@ export class WarmPool {
 
   #becomeIdle(worker: WarmWorker): void {
     worker.state = 'idle';
+    this.#offerPreload(worker);
     // Memory goes back to the machine when nobody launches for a while.
     worker.idleTimer = setTimeout(() => {
       if (worker.state !== 'idle') return;
@@ -287,6 +319,10 @@ export class WarmPool {
 
   #onExit(worker: WarmWorker, code: number | null, signal: NodeJS.Signals | null): void {
     const was = worker.state;
+    if (worker.refillTimer) {
+      clearTimeout(worker.refillTimer);
+      setImmediate(() => this.#fill());
+    }
     const returning = worker.returns;
     worker.state = 'gone';
     worker.returns = false;
@@ -326,6 +362,20 @@ export class WarmPool {
         done(false);
       }
     });
+  }
+
+  #refillAfter(worker: WarmWorker): void {
+    worker.refillTimer = setTimeout(() => {
+      worker.refillTimer = undefined;
+      this.#fill();
+    }, REFILL_DELAY_MS).unref();
+  }
+
+  #offerPreload(worker: WarmWorker): void {
+    const codeLocation = this.#location;
+    if (!codeLocation || worker.preloaded === codeLocation || !worker.child.connected) return;
+    worker.preloaded = codeLocation;
+    worker.child.send({ type: 'preload', codeLocation } satisfies ToWarmWorker, () => undefined);
   }
 
   #wakeWaiters(): void {

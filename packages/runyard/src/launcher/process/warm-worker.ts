@@ -9,6 +9,7 @@
  *   /bin/sh -c <supervisor> node dist/launcher/process/warm-worker.js   (stdio: [.., .., .., 'ipc'])
  */
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { enableCompileCache } from '../../cli/fast-start.js';
 import { exitWhenFlushed, guardStdio } from '../../cli/stdio-exit.js';
 import type { FromWarmWorker, ToWarmWorker, WarmRunMessage } from './warm-messages.js';
@@ -27,15 +28,21 @@ if (!process.send) {
   process.exit(2);
 }
 
-const [{ Instance }, { runWorker }] = await Promise.all([
+const [{ Instance }, { runWorker }, { prepareHeartbeatThread }] = await Promise.all([
   import('../../instance/instance.js'),
   import('../../worker/run-worker.js'),
+  import('../../worker/heartbeat/run-heartbeat.js'),
 ]);
 // What every run loads anyway, loaded while nobody waits: Runyard's public entry (the jobs import
 // it), zod, the code-location loader, and the storage (opened with the instance).
 await Promise.all([import('../../index.js'), import('zod'), import('../../code-location/load-code-location.js')]);
 let instanceEnv = process.env.RUNYARD_INSTANCE;
 let instance = await Instance.fromEnv();
+// The next run's heartbeat thread starts (and opens its storage) now, not beside that run's work.
+const prepareHeartbeat = () => {
+  if (!instance.ephemeral) prepareHeartbeatThread(instance.serialize());
+};
+prepareHeartbeat();
 
 let busy = false;
 let launcherGone = false;
@@ -51,10 +58,19 @@ process.on('message', (message: ToWarmWorker) => {
     if (!busy) void finish(0);
     return;
   }
+  if (message.type === 'preload') {
+    if (!busy) void preload(message.codeLocation);
+    return;
+  }
   if (busy) return; // the launcher never does this; a second run would be lost if we took it
   busy = true;
   void runOne(message);
 });
+
+// The pool's code location, when the pool knew it as it started this worker.
+const preloadLocation = process.env.RUNYARD_WARM_PRELOAD;
+delete process.env.RUNYARD_WARM_PRELOAD;
+if (preloadLocation) await preload(preloadLocation);
 
 // The launcher may have gone while this worker loaded (a CLI that launched one run and exited).
 if (process.connected) send({ type: 'ready' });
@@ -109,7 +125,30 @@ async function runOne(message: WarmRunMessage): Promise<void> {
     // A missing exit file reads as "gone without a status", which is still not RUNNING.
   }
   busy = false;
+  prepareHeartbeat();
   send({ type: 'idle', runId: message.runId, exitCode: code });
+}
+
+/**
+ * Imports the pool's code location while nobody waits, so that the run's own load finds it
+ * imported. Only TypeScript: its compiled module is named by the content of its sources, so a
+ * location changed since is compiled and imported afresh by the run; a .js module, once imported,
+ * would not be read again. A location that fails here fails the run's own load the same way,
+ * reported there. Its top-level code runs now, with the pool's environment, and what it prints
+ * goes to the pool's log (docs/run-launchers.md, "Warm run workers").
+ */
+async function preload(codeLocation: string): Promise<void> {
+  try {
+    const [{ COMPILED_EXTENSIONS }, { resolveCodeLocationTarget }, { loadCodeLocation }] = await Promise.all([
+      import('../../code-location/compile-typescript.js'),
+      import('../../code-location/code-location-target.js'),
+      import('../../code-location/load-code-location.js'),
+    ]);
+    const { file } = resolveCodeLocationTarget(codeLocation, process.cwd());
+    if (COMPILED_EXTENSIONS.includes(path.extname(file))) await loadCodeLocation(codeLocation);
+  } catch {
+    // Reported by the run that loads it.
+  }
 }
 
 /** The file the supervising shell reads, when this process ends, to know where to write its exit code. */

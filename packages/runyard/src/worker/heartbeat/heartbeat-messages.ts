@@ -4,7 +4,8 @@
 export interface HeartbeatThreadData {
   /** `Instance.serialize()`: the thread opens its own storage connection from it. */
   readonly serializedInstance: string;
-  readonly target: HeartbeatTarget;
+  /** Absent for a thread started before its run is known: `beat` gives it. */
+  readonly target?: HeartbeatTarget;
   readonly intervalMs: number;
 }
 
@@ -16,7 +17,10 @@ export interface HeartbeatTarget {
 }
 
 /** Parent → thread. */
-export type ToHeartbeatThread = { readonly type: 'stop' };
+export type ToHeartbeatThread =
+  | { readonly type: 'stop' }
+  /** To a thread started without a target: beat for this run from now on. */
+  | { readonly type: 'beat'; readonly target: HeartbeatTarget; readonly intervalMs: number };
 
 /** Thread → parent. */
 export type FromHeartbeatThread =

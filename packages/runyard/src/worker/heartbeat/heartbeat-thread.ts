@@ -16,10 +16,19 @@ const post = (message: FromHeartbeatThread) => port.postMessage(message);
 
 let stopping = false;
 let wake: (() => void) | undefined;
+// A thread started ahead of its run (a warm worker's, while it waits) is told its run later.
+let target = data.target;
+let intervalMs = data.intervalMs;
+let started: (() => void) | undefined;
 port.on('message', (message: ToHeartbeatThread) => {
   if (message.type === 'stop') {
     stopping = true;
     wake?.();
+    started?.();
+  } else if (message.type === 'beat' && !target) {
+    target = message.target;
+    intervalMs = message.intervalMs;
+    started?.();
   }
 });
 
@@ -36,11 +45,15 @@ const instance = await Instance.fromSerialized(data.serializedInstance);
 post({ type: 'ready' });
 let failures = 0;
 try {
-  while (!stopping) {
-    await sleep(failures === 0 ? data.intervalMs : retryDelayMs(failures, data.intervalMs));
+  if (!target && !stopping)
+    await new Promise<void>((resolve) => {
+      started = resolve;
+    });
+  while (!stopping && target) {
+    await sleep(failures === 0 ? intervalMs : retryDelayMs(failures, intervalMs));
     if (stopping) break;
     try {
-      await writeHeartbeat(instance.storage, data.target);
+      await writeHeartbeat(instance.storage, target);
       if (failures > 0) post({ type: 'beat-recovered', failures });
       failures = 0;
     } catch (error) {
@@ -51,4 +64,7 @@ try {
 } finally {
   await instance.dispose().catch(() => undefined);
   post({ type: 'stopped' });
+  // The port's listener is all that is left: without this the thread would never exit by itself,
+  // and stop() would wait out its whole grace before terminating it.
+  port.unref();
 }

@@ -28,6 +28,56 @@ const THREAD_FILE = fileURLToPath(new URL('./heartbeat-thread.js', import.meta.u
 // A thread that keeps dying (it cannot load, say) is replaced this many times, then the event loop takes over.
 const MAX_RESTARTS = 3;
 const STOP_WAIT_MS = 2_000;
+// A small young generation: the thread allocates little, and the default one is most of its cost.
+const THREAD_LIMITS = { maxYoungGenerationSizeMb: 2 };
+
+/** A thread started before its run, its storage opening or open (see prepareHeartbeatThread). */
+interface StandbyThread {
+  readonly thread: Worker;
+  readonly serializedInstance: string;
+  ready: boolean;
+  /** Stops listening as the standby: the adopting RunHeartbeat listens from then on. */
+  readonly detach: () => void;
+}
+let standby: StandbyThread | undefined;
+
+/**
+ * Starts the next run's heartbeat thread now, without a run: a warm run worker calls this while
+ * it waits, so that a run handed to it does not pay for a thread's start (a Node environment and
+ * Runyard's storage, loaded beside the run's own work on a busy machine). The next
+ * `RunHeartbeat.start` for the same instance adopts it; one for another instance ends it.
+ */
+export function prepareHeartbeatThread(serializedInstance: string): void {
+  if (standby || !existsSync(THREAD_FILE)) return;
+  const data: HeartbeatThreadData = { serializedInstance, intervalMs: 0 };
+  const thread = new Worker(THREAD_FILE, { workerData: data, resourceLimits: THREAD_LIMITS });
+  thread.unref();
+  const onMessage = (message: FromHeartbeatThread) => {
+    if (message.type === 'ready') entry.ready = true;
+  };
+  const entry: StandbyThread = {
+    thread,
+    serializedInstance,
+    ready: false,
+    detach: () => thread.off('message', onMessage),
+  };
+  standby = entry;
+  thread.on('message', onMessage);
+  thread.on('error', () => undefined); // its exit says enough: the next run starts a thread of its own
+  thread.once('exit', () => {
+    if (standby === entry) standby = undefined;
+  });
+}
+
+/** The standby thread, if it was started for this instance and is alive; any other one is ended. */
+function takeStandby(serializedInstance: string): StandbyThread | undefined {
+  const entry = standby;
+  standby = undefined;
+  if (!entry) return undefined;
+  if (entry.serializedInstance === serializedInstance) return entry;
+  void entry.thread.terminate();
+  return undefined;
+}
 
 /**
  * Heartbeats for a run being executed in this process (a run worker, or `runyard job execute`),
@@ -57,7 +107,9 @@ export class RunHeartbeat {
     } catch (error) {
       heartbeat.#log(`could not write the first heartbeat (retrying): ${(error as Error).message}`);
     }
-    if (options.serializedInstance && existsSync(THREAD_FILE)) heartbeat.#spawn(options.serializedInstance);
+    const ready = options.serializedInstance ? takeStandby(options.serializedInstance) : undefined;
+    if (ready) heartbeat.#adopt(ready);
+    else if (options.serializedInstance && existsSync(THREAD_FILE)) heartbeat.#spawn(options.serializedInstance);
     else heartbeat.#useEventLoop();
     return heartbeat;
   }
@@ -95,11 +147,25 @@ export class RunHeartbeat {
       target: this.#options.target,
       intervalMs: this.#options.intervalMs,
     };
-    // A small young generation: the thread allocates little, and the default one is most of its cost.
-    const thread = new Worker(THREAD_FILE, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+    const thread = new Worker(THREAD_FILE, { workerData, resourceLimits: THREAD_LIMITS });
     thread.unref();
+    this.#watch(thread, serializedInstance, false);
+  }
+
+  /** Takes over a thread started ahead of the run, and tells it which run to beat for. */
+  #adopt(entry: StandbyThread): void {
+    entry.detach();
+    this.#watch(entry.thread, entry.serializedInstance, entry.ready);
+    entry.thread.postMessage({
+      type: 'beat',
+      target: this.#options.target,
+      intervalMs: this.#options.intervalMs,
+    } satisfies ToHeartbeatThread);
+  }
+
+  #watch(thread: Worker, serializedInstance: string, ready: boolean): void {
     this.#thread = thread;
-    this.#threadReady = false;
+    this.#threadReady = ready;
     thread.on('message', (message: FromHeartbeatThread) => {
       if (message.type === 'ready' && this.#thread === thread) this.#threadReady = true;
       // One failed beat, retried 100 ms later, is not worth a line (it may be the last beat racing
