@@ -124,7 +124,7 @@ function stepsPerSecond(events) {
   return ends.length / ((Math.max(...ends) - Math.min(...taken)) / 1000);
 }
 
-export async function queueBenchmarks({ rounds = Number(process.env.RUNYARD_BENCH_QUEUE_ROUNDS ?? 3) } = {}) {
+export async function queueBenchmarks({ rounds = Number(process.env.RUNYARD_BENCH_QUEUE_ROUNDS ?? 2) } = {}) {
   const home = mkdtempSync(path.join(tmpdir(), 'runyard-bench-queue-'));
   const redis = await startRedis(home);
   const workers = [];
