@@ -60,7 +60,7 @@ export interface RunJobLocation {
  * Runs wait on a run queue in Redis, and pools of `runyard queue worker --runs` on any machine
  * start their run workers (`runyard worker execute-run`), each in its own process group. Run queues
  * are never step queues: a pool whose slots all hold runs waiting on their own steps would wait
- * forever. See docs/queues-run-launcher.md.
+ * forever. See docs/queues.md (Runs on queues).
  */
 export class QueueRunLauncher extends BaseRunLauncher {
   static readonly configSchema = queueRunLauncherConfigSchema;
