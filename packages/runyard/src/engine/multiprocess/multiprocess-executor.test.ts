@@ -441,7 +441,9 @@ describe.each([
       if (previous === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = previous;
     }
-    expect(readdirSync(tmp)).toEqual([]);
+    // Node's compile cache (Node >= 22.1, turned on in step processes) is kept there on purpose,
+    // for later processes; everything else the executor made must be gone.
+    expect(readdirSync(tmp).filter((name) => name !== 'node-compile-cache')).toEqual([]);
   });
 
   it('refuses jobs built in memory and IO managers that cannot be rebuilt, with reasons', async () => {
