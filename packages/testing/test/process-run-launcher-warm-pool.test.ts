@@ -238,14 +238,20 @@ describe('ProcessRunLauncher warm pool', () => {
     for (const pid of pids) expect(groupAlive(pid)).toBe(false);
   });
 
-  it("idle workers import the last run's TypeScript location ahead, and an edited one afresh", async () => {
-    const seen = await preloadCase({ size: 1 });
-    // The first worker started before the pool knew the location; its replacement imported it
-    // before its run (no launch attempt in its environment then); the edit is seen by the next run.
-    expect(seen).toEqual(['v1 imported with its run', 'v1 imported ahead', 'v2 imported with its run']);
-  });
+  // A hand-over to a warm worker may fall back to a fresh worker under heavy load (the run is
+  // never lost, but this case needs the warm path): seen once in a CI leg, not reproduced alone.
+  it(
+    "idle workers import the last run's TypeScript location ahead, and an edited one afresh",
+    { retry: 2 },
+    async () => {
+      const seen = await preloadCase({ size: 1 });
+      // The first worker started before the pool knew the location; its replacement imported it
+      // before its run (no launch attempt in its environment then); the edit is seen by the next run.
+      expect(seen).toEqual(['v1 imported with its run', 'v1 imported ahead', 'v2 imported with its run']);
+    },
+  );
 
-  it('with preloadCodeLocation false, every run imports its location itself', async () => {
+  it('with preloadCodeLocation false, every run imports its location itself', { retry: 2 }, async () => {
     const seen = await preloadCase({ size: 1, preloadCodeLocation: false });
     expect(seen).toEqual(['v1 imported with its run', 'v1 imported with its run', 'v2 imported with its run']);
   });
