@@ -2,21 +2,19 @@
 // queue in a private redis-server, one `runyard queue worker --runs` pool) against the process
 // launcher starting a fresh worker per run, side by side in one run.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Instance, loadCodeLocation } from 'runyard';
 import { SHAPES, WARM_UP_NOTE } from './launch.js';
 import { fmtStats, median, sideBySideSamples, timeLaunchToSuccess } from './lib/measure.js';
+import { hasRedisServer, REDIS_SERVER, startRedis } from './lib/redis-server.js';
 
 const CLI = fileURLToPath(new URL('../packages/runyard/bin/runyard.js', import.meta.url));
-const REDIS_SERVER = process.env.RUNYARD_REDIS_SERVER ?? '/usr/bin/redis-server';
 
 export async function queueRunsBenchmarks({ rounds = 10 } = {}) {
-  if (!existsSync(REDIS_SERVER))
-    return [['launch → RUN_SUCCESS through QueueRunLauncher', 'skipped', `no ${REDIS_SERVER}`]];
+  if (!hasRedisServer()) return [['launch → RUN_SUCCESS through QueueRunLauncher', 'skipped', `no ${REDIS_SERVER}`]];
   const redis = await startRedis();
   const queueHome = mkdtempSync(path.join(tmpdir(), 'runyard-bench-qruns-'));
   const processHome = mkdtempSync(path.join(tmpdir(), 'runyard-bench-qruns-process-'));
@@ -61,31 +59,6 @@ export async function queueRunsBenchmarks({ rounds = 10 } = {}) {
     await queued.dispose();
     await processes.dispose();
     redis.stop();
-    for (const dir of [queueHome, processHome, redis.dir]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [queueHome, processHome]) rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function startRedis() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'runyard-bench-redis-'));
-  const port = await new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-  const child = spawn(
-    REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      if (output.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited ${code}: ${output}`)));
-  });
-  return { url: `redis://127.0.0.1:${port}`, dir, stop: () => child.kill('SIGTERM') };
 }

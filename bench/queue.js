@@ -4,29 +4,16 @@
 // free port, no persistence) and 3 `runyard queue worker` processes.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Instance, loadCodeLocation } from 'runyard';
 import { fmtMs, fmtStats, median, sideBySideSamples, waitForSuccess } from './lib/measure.js';
+import { startRedis } from './lib/redis-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const JOBS = path.join(here, 'fixtures/queue-jobs.ts');
 const CLI = path.join(here, '../packages/runyard/bin/runyard.js');
-const REDIS = process.env.RUNYARD_REDIS_SERVER ?? '/usr/bin/redis-server';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitForOutput(child, text, what) {
   let output = '';
   await new Promise((resolve, reject) => {
@@ -38,30 +25,6 @@ async function waitForOutput(child, text, what) {
     child.stderr.setEncoding('utf8').on('data', onData);
     child.once('exit', (code) => reject(new Error(`${what} exited ${code}:\n${output}`)));
   });
-}
-
-async function startRedis(dir) {
-  const port = await freePort();
-  const child = spawn(
-    REDIS,
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--maxmemory-policy',
-      'noeviction',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  await waitForOutput(child, 'Ready to accept connections', 'redis-server');
-  return { url: `redis://127.0.0.1:${port}`, child };
 }
 
 /** ms from submitting a run to its SUCCESS, and the run's events. */
@@ -126,7 +89,7 @@ function stepsPerSecond(events) {
 
 export async function queueBenchmarks({ rounds = Number(process.env.RUNYARD_BENCH_QUEUE_ROUNDS ?? 2) } = {}) {
   const home = mkdtempSync(path.join(tmpdir(), 'runyard-bench-queue-'));
-  const redis = await startRedis(home);
+  const redis = await startRedis();
   const workers = [];
   let instance;
   try {
@@ -195,7 +158,7 @@ export async function queueBenchmarks({ rounds = Number(process.env.RUNYARD_BENC
   } finally {
     await instance?.dispose();
     for (const child of workers) child.kill('SIGKILL');
-    redis.child.kill('SIGKILL');
+    redis.stop();
     rmSync(home, { recursive: true, force: true });
   }
 }
