@@ -19,6 +19,7 @@ import {
 } from '../run-job.js';
 import { registerWorker, unregisterWorker } from '../worker-registry.js';
 import type { QueueWorkerOptions } from './queue-worker-command.js';
+import { WorkerSlots } from './worker-slots.js';
 
 /**
  * The run worker's supervisor, the leader of its process group. It waits for the run worker (a
@@ -126,8 +127,7 @@ export class RunPoolWorker {
   readonly #startedAt = Date.now();
   #subscriber: RedisClient | undefined;
   #timers: NodeJS.Timeout[] = [];
-  #slots: number;
-  #slotWaiters: (() => void)[] = [];
+  readonly #slots: WorkerSlots;
   #resolveStopped!: () => void;
   readonly stopped = new Promise<void>((resolve) => {
     this.#resolveStopped = resolve;
@@ -138,7 +138,7 @@ export class RunPoolWorker {
     this.#config = config;
     this.#connection = connection;
     this.#options = options;
-    this.#slots = options.concurrency;
+    this.#slots = new WorkerSlots(options.concurrency);
   }
 
   async start(): Promise<void> {
@@ -204,7 +204,7 @@ export class RunPoolWorker {
       process.stdout.write(`runyard queue worker ${this.#options.id}: stopping after ${this.#active.size} run(s)\n`);
       // Jobs waiting for a slot go back to their queues (see #process).
       this.#draining = true;
-      for (const wake of this.#slotWaiters.splice(0)) wake();
+      this.#slots.wakeAll();
       await Promise.all(this.#workers.map((w) => w.close().catch(() => undefined)));
       for (const timer of this.#timers) clearInterval(timer);
       await unregisterWorker(this.#connection, this.#options.id).catch(() => undefined);
@@ -220,7 +220,7 @@ export class RunPoolWorker {
    * back to its queue for another pool worker (BullMQ's WaitingError: not a failure, not a retry).
    */
   async #process(bullName: string, job: HandBackJob, token: string | undefined): Promise<RunJobResult> {
-    if (!(await this.#takeSlot())) {
+    if (!(await this.#slots.take(() => this.#draining))) {
       await job.moveToWait(token);
       const handedBack = new Error(`run job ${job.id} handed back: pool worker ${this.#options.id} is stopping`);
       handedBack.name = 'WaitingError';
@@ -233,7 +233,7 @@ export class RunPoolWorker {
       return await this.#runWorker(key, job.data, active);
     } finally {
       this.#active.delete(key);
-      this.#releaseSlot();
+      this.#slots.release();
     }
   }
 
@@ -371,19 +371,6 @@ export class RunPoolWorker {
       signalGroup(pgid, 'SIGKILL');
     }, graceMs);
     terminate.timer.unref?.();
-  }
-
-  /** False when the pool stopped before a slot was free: the run was not started. */
-  async #takeSlot(): Promise<boolean> {
-    while (this.#slots === 0 && !this.#draining) await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
-    if (this.#draining) return false;
-    this.#slots--;
-    return true;
-  }
-
-  #releaseSlot(): void {
-    this.#slots++;
-    this.#slotWaiters.shift()?.();
   }
 
   async #heartbeat(): Promise<void> {

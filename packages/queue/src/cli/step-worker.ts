@@ -9,6 +9,7 @@ import { bullQueueName } from '../queue-names.js';
 import type { StepJobData, StepJobResult } from '../step-job.js';
 import { registerWorker, unregisterWorker } from '../worker-registry.js';
 import type { QueueWorkerOptions } from './queue-worker-command.js';
+import { WorkerSlots } from './worker-slots.js';
 
 /** How often a worker asks storage whether the runs of its active steps are still going. */
 const RUN_CHECK_MS = 2000;
@@ -70,8 +71,7 @@ export class StepWorker {
   readonly #spares: SpareStepProcesses;
   #timers: NodeJS.Timeout[] = [];
   #ioManager: IOManagerChildConfig | undefined;
-  #slots: number;
-  #slotWaiters: (() => void)[] = [];
+  readonly #slots: WorkerSlots;
   #resolveStopped!: () => void;
   readonly stopped = new Promise<void>((resolve) => {
     this.#resolveStopped = resolve;
@@ -82,7 +82,7 @@ export class StepWorker {
     this.#config = config;
     this.#connection = connection;
     this.#options = options;
-    this.#slots = options.concurrency;
+    this.#slots = new WorkerSlots(options.concurrency);
     this.#spares = new SpareStepProcesses(options.spares ?? Math.min(options.concurrency, 2));
   }
 
@@ -163,13 +163,13 @@ export class StepWorker {
    * `--concurrency` bounds the whole process.
    */
   async #process(job: BullJob<StepJobData>): Promise<StepJobResult> {
-    await this.#takeSlot();
+    await this.#slots.take();
     try {
       return await this.#runAttempt(job.data, job.id);
     } catch (error) {
       return { ok: false, retryable: true, error: toErrorInfo(error) };
     } finally {
-      this.#releaseSlot();
+      this.#slots.release();
     }
   }
 
@@ -227,16 +227,6 @@ export class StepWorker {
       // The step's events are stored before the job completes, so the run worker reads them first.
       await writer.flush().catch(() => undefined);
     }
-  }
-
-  async #takeSlot(): Promise<void> {
-    while (this.#slots === 0) await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
-    this.#slots--;
-  }
-
-  #releaseSlot(): void {
-    this.#slots++;
-    this.#slotWaiters.shift()?.();
   }
 
   /** SIGTERM to each step process of the run, SIGKILL after the grace period. */
