@@ -1,21 +1,14 @@
 import type { PluginCommandContext } from 'runyard';
 import { RunyardError } from 'runyard';
+import type { QueueWorkerOptions } from './queue-worker-options.js';
+
+export type { QueueWorkerOptions } from './queue-worker-options.js';
 
 /**
  * `runyard queue worker`: one command, several modes. Each mode lives in its own module, imported
  * only when chosen, so a mode can be added (an entry here and its options in queue-command.ts)
  * without touching the others.
  */
-export interface QueueWorkerOptions {
-  readonly queues?: readonly string[];
-  readonly concurrency: number;
-  readonly name?: string;
-  readonly spares?: number;
-  readonly steps?: boolean;
-  /** Other modes' flags (e.g. `runs`) arrive here too. */
-  readonly [flag: string]: unknown;
-}
-
 type WorkerMode = (opts: QueueWorkerOptions, ctx: PluginCommandContext) => Promise<number>;
 
 const MODES: Readonly<Record<string, () => Promise<WorkerMode>>> = {

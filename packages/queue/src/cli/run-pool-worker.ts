@@ -18,7 +18,7 @@ import {
   runJobKey,
 } from '../run-job.js';
 import { registerWorker, unregisterWorker } from '../worker-registry.js';
-import type { QueueWorkerOptions } from './queue-worker-command.js';
+import type { QueueWorkerOptions } from './queue-worker-options.js';
 import { WorkerSlots } from './worker-slots.js';
 
 /**

@@ -8,7 +8,7 @@ import { QueueConnection } from '../queue-connection.js';
 import { bullQueueName } from '../queue-names.js';
 import type { StepJobData, StepJobResult } from '../step-job.js';
 import { registerWorker, unregisterWorker } from '../worker-registry.js';
-import type { QueueWorkerOptions } from './queue-worker-command.js';
+import type { QueueWorkerOptions } from './queue-worker-options.js';
 import { WorkerSlots } from './worker-slots.js';
 
 /** How often a worker asks storage whether the runs of its active steps are still going. */
